@@ -1,0 +1,144 @@
+// The rules file: connections (org + API key reference) and rules (connection → S3 destination).
+// Parsed once with a schema; every bad field is named in the error.
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { RETENTION_MS, parseDuration, resolveStartFrom } from '../common/duration';
+import type { RuleSpec } from '../workflows/types';
+import { STATE_PREFIX } from '../workflows/types';
+
+export const DEFAULT_BASE_URL = 'https://api.atlassian.com';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const BUCKET = /^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const MIN_INTERVAL_MS = 60_000;
+
+const Connection = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be 1-63 letters, digits, - or _'),
+    orgId: z.string().regex(UUID, 'must be the organization UUID shown in Atlassian Administration'),
+    apiKey: z
+      .string()
+      .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/, 'must be a reference, env:VARIABLE or file:/absolute/path, never the key itself'),
+    baseUrl: z
+      .string()
+      .url('must be a URL such as https://api.atlassian.com')
+      .regex(/^https?:\/\//, 'must start with https:// (or http:// for a local simulator)')
+      .default(DEFAULT_BASE_URL),
+    expiresAt: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO date').optional(),
+  })
+  .strict();
+
+const Destination = z
+  .object({
+    bucket: z.string().regex(BUCKET, 'must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens'),
+    prefix: z
+      .string()
+      .min(1, 'must not be empty: objects go under a prefix such as atlassian/audit/')
+      .refine((p) => !p.startsWith('/'), 'must not start with /')
+      .refine((p) => p.endsWith('/'), 'must end with /')
+      .refine((p) => !p.split('/').includes('..') && !p.split('/').includes('.'), 'must not contain . or .. segments')
+      .refine((p) => !p.includes('//'), 'must not contain an empty segment (//)')
+      .refine((p) => !p.startsWith(STATE_PREFIX.split('/')[0] + '/'), `must not be under ${STATE_PREFIX.split('/')[0]}/, where checkpoints live`),
+  })
+  .strict();
+
+const Rule = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or hyphens, starting with a letter or digit'),
+    displayName: z.string().min(1).max(200).optional(),
+    connection: z.string().min(1),
+    destination: Destination,
+    interval: z
+      .string()
+      .refine((v) => parseDuration(v) !== undefined, 'must be a duration such as 5m, 1h')
+      .refine((v) => (parseDuration(v) ?? 0) >= MIN_INTERVAL_MS, 'must be at least 1m')
+      .default('5m'),
+    startFrom: z
+      .string()
+      .refine((v) => resolveStartFrom(v, Date.now()) !== undefined, 'must be a duration back from now such as 7d, or an ISO date')
+      .refine((v) => (resolveStartFrom(v, Date.now()) ?? 0) >= Date.now() - RETENTION_MS - 60_000, 'must be within the 180 days Atlassian keeps')
+      .refine((v) => (resolveStartFrom(v, Date.now()) ?? 0) <= Date.now(), 'must not be in the future')
+      .default('7d'),
+    paused: z.boolean().default(false),
+  })
+  .strict();
+
+const RulesFile = z
+  .object({
+    connections: z.array(Connection).min(1, 'must list at least one connection'),
+    rules: z.array(Rule).min(1, 'must list at least one rule'),
+  })
+  .strict()
+  .superRefine((file, ctx) => {
+    const names = new Set<string>();
+    file.connections.forEach((c, i) => {
+      if (names.has(c.name)) ctx.addIssue({ code: 'custom', path: ['connections', i, 'name'], message: `duplicate connection name '${c.name}'` });
+      names.add(c.name);
+    });
+    const ids = new Set<string>();
+    file.rules.forEach((r, i) => {
+      if (ids.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id '${r.id}'` });
+      ids.add(r.id);
+      if (!names.has(r.connection)) {
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'connection'], message: `unknown connection '${r.connection}'; connections are: ${[...names].join(', ')}` });
+      }
+    });
+  });
+
+/** A rule as the rules file states it: what schedules carry, plus whether it starts paused. */
+export interface RuleDefinition {
+  spec: RuleSpec;
+  paused: boolean;
+}
+
+export class RulesError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+function pathText(path: PropertyKey[]): string {
+  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), '');
+}
+
+/** Parses and validates rules-file text; throws RulesError naming every bad field. */
+export function parseRules(text: string, file = 'rules file'): RuleDefinition[] {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) throw new RulesError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+  const parsed = RulesFile.safeParse(doc.toJS());
+  if (!parsed.success) {
+    throw new RulesError(
+      file,
+      parsed.error.issues.map((issue) => {
+        const unknown = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+        return `${pathText(issue.path) || '(top level)'}: ${issue.message}${unknown}`;
+      }),
+    );
+  }
+  const connections = new Map(parsed.data.connections.map((c) => [c.name, c]));
+  return parsed.data.rules.map((rule) => {
+    const c = connections.get(rule.connection)!;
+    const spec: RuleSpec = {
+      id: rule.id,
+      displayName: rule.displayName ?? rule.id,
+      connection: { name: c.name, orgId: c.orgId.toLowerCase(), apiKeyRef: c.apiKey, baseUrl: c.baseUrl.replace(/\/+$/, '') },
+      destination: rule.destination,
+      interval: rule.interval,
+      startFrom: rule.startFrom,
+    };
+    return { spec, paused: rule.paused };
+  });
+}
+
+export function loadRules(file: string): RuleDefinition[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new RulesError(file, [`cannot read the file (${(error as { code?: string }).code ?? 'error'})`]);
+  }
+  return parseRules(text, file);
+}

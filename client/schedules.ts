@@ -1,0 +1,270 @@
+// One Temporal Schedule per rule: create, update, list, describe, trigger, pause, resume, delete.
+import { createHash } from 'node:crypto';
+import {
+  Client,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  WorkflowFailedError,
+  type ScheduleDescription,
+  type ScheduleOptions,
+  type ScheduleOptionsStartWorkflowAction,
+} from '@temporalio/client';
+import { SearchAttributeType, TypedSearchAttributes, defineSearchAttributeKey, type Duration } from '@temporalio/common';
+import type { collectWorkflow } from '../workflows';
+import { SCHEDULE_ID_PREFIX, TASK_QUEUE, type CollectResult, type RuleSpec } from '../workflows/types';
+import type { RuleDefinition } from './rules';
+
+export const RULE_ID = defineSearchAttributeKey('RuleId', SearchAttributeType.KEYWORD);
+const PAUSED_BY_FILE = 'paused in the rules file';
+/** Bumped when the shape of what a schedule starts changes, so `apply` rewrites old schedules. */
+const SPEC_VERSION = 1;
+
+export const scheduleId = (ruleId: string) => `${SCHEDULE_ID_PREFIX}${ruleId}`;
+export const workflowIdPrefix = (ruleId: string) => `collect-${ruleId}`;
+export const ruleIdOf = (id: string) => id.slice(SCHEDULE_ID_PREFIX.length);
+
+/** What operators see on every run in the Web UI; never a secret. */
+function memoOf(rule: RuleSpec): Record<string, string> {
+  return {
+    ruleId: rule.id,
+    displayName: rule.displayName,
+    orgId: rule.connection.orgId,
+    connection: rule.connection.name,
+    bucket: rule.destination.bucket,
+    prefix: rule.destination.prefix,
+    interval: rule.interval,
+  };
+}
+
+function specHash(rule: RuleSpec, taskQueue: string): string {
+  return createHash('sha256').update(JSON.stringify({ v: SPEC_VERSION, rule, taskQueue })).digest('hex').slice(0, 16);
+}
+
+function actionOf(rule: RuleSpec, taskQueue: string): ScheduleOptionsStartWorkflowAction<typeof collectWorkflow> {
+  return {
+    type: 'startWorkflow',
+    workflowType: 'collectWorkflow',
+    args: [{ rule }],
+    taskQueue,
+    workflowId: workflowIdPrefix(rule.id),
+    memo: { ...memoOf(rule), specHash: specHash(rule, taskQueue) },
+    typedSearchAttributes: new TypedSearchAttributes([{ key: RULE_ID, value: rule.id }]),
+  };
+}
+
+function optionsOf(def: RuleDefinition, taskQueue: string): ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof collectWorkflow>> {
+  return {
+    scheduleId: scheduleId(def.spec.id),
+    spec: { intervals: [{ every: def.spec.interval as Duration }] },
+    action: actionOf(def.spec, taskQueue),
+    // SKIP: one run per rule at a time, so runs hand the cursor on in order. Failed runs (only
+    // needs-a-human errors fail) pause the schedule so the operator sees why.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, pauseOnFailure: true, catchupWindow: '10 minutes' },
+    state: def.paused ? { paused: true, note: PAUSED_BY_FILE } : { paused: false },
+    memo: memoOf(def.spec),
+    typedSearchAttributes: new TypedSearchAttributes([{ key: RULE_ID, value: def.spec.id }]),
+  };
+}
+
+export type ApplyAction = 'created' | 'updated' | 'unchanged' | 'deleted';
+
+export interface ApplyOutcome {
+  ruleId: string;
+  action: ApplyAction;
+}
+
+async function describe(client: Client, ruleId: string): Promise<ScheduleDescription | undefined> {
+  try {
+    return await client.schedule.getHandle(scheduleId(ruleId)).describe();
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+export async function managedRuleIds(client: Client): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const summary of client.schedule.list()) {
+    if (summary.scheduleId.startsWith(SCHEDULE_ID_PREFIX)) ids.push(ruleIdOf(summary.scheduleId));
+  }
+  return ids.sort();
+}
+
+/** Makes the schedules match the rules: idempotent; with `prune`, deletes schedules of removed rules. */
+export async function applyRules(params: { client: Client; rules: RuleDefinition[]; prune: boolean; taskQueue?: string }): Promise<ApplyOutcome[]> {
+  const taskQueue = params.taskQueue ?? TASK_QUEUE;
+  const outcomes: ApplyOutcome[] = [];
+  for (const def of params.rules) {
+    const options = optionsOf(def, taskQueue);
+    const current = await describe(params.client, def.spec.id);
+    if (!current) {
+      await params.client.schedule.create(options);
+      outcomes.push({ ruleId: def.spec.id, action: 'created' });
+      continue;
+    }
+    const currentHash = current.action.type === 'startWorkflow' ? current.action.memo?.specHash : undefined;
+    const pauseChange = def.paused ? !current.state.paused : current.state.paused && current.state.note === PAUSED_BY_FILE;
+    if (currentHash === options.action.memo?.specHash && !pauseChange) {
+      outcomes.push({ ruleId: def.spec.id, action: 'unchanged' });
+      continue;
+    }
+    const handle = params.client.schedule.getHandle(options.scheduleId);
+    await handle.update((previous) => ({
+      spec: options.spec,
+      action: options.action,
+      policies: options.policies,
+      // An operator's pause (or a pause on failure) stays until `resume`; the file only adds or lifts its own.
+      state: pauseChange ? { paused: def.paused, note: def.paused ? PAUSED_BY_FILE : 'unpaused in the rules file' } : { paused: previous.state.paused, note: previous.state.note },
+    }));
+    outcomes.push({ ruleId: def.spec.id, action: 'updated' });
+  }
+  if (params.prune) {
+    const wanted = new Set(params.rules.map((r) => r.spec.id));
+    for (const ruleId of await managedRuleIds(params.client)) {
+      if (wanted.has(ruleId)) continue;
+      await params.client.schedule.getHandle(scheduleId(ruleId)).delete();
+      outcomes.push({ ruleId, action: 'deleted' });
+    }
+  }
+  return outcomes;
+}
+
+export class RuleNotFoundError extends Error {
+  constructor(readonly ruleId: string) {
+    super(`no schedule for rule '${ruleId}' (schedule id ${scheduleId(ruleId)}). Run 'audit-collect list' to see the rules, or 'audit-collect apply' to create it.`);
+  }
+}
+
+async function describeOrThrow(client: Client, ruleId: string): Promise<ScheduleDescription> {
+  const description = await describe(client, ruleId);
+  if (!description) throw new RuleNotFoundError(ruleId);
+  return description;
+}
+
+export interface RunInfo {
+  workflowId: string;
+  runId: string;
+  status: string;
+  startedAt: string;
+  closedAt: string | null;
+  failure?: string;
+}
+
+export interface RuleStatus {
+  ruleId: string;
+  displayName: string;
+  scheduleId: string;
+  orgId: string;
+  bucket: string;
+  prefix: string;
+  interval: string;
+  paused: boolean;
+  note: string | null;
+  nextRunAt: string | null;
+  running: boolean;
+  lastRun: RunInfo | null;
+  lastSuccess: (RunInfo & { result: CollectResult }) | null;
+  /** The cursor's position: the processing time of the last event written. */
+  lastProcessedAt: string | null;
+  totals: { events: number; objects: number; bytes: number };
+}
+
+async function runInfo(client: Client, workflowId: string, runId: string): Promise<RunInfo & { result?: CollectResult }> {
+  const handle = client.workflow.getHandle(workflowId, runId);
+  const d = await handle.describe();
+  const info: RunInfo & { result?: CollectResult } = {
+    workflowId,
+    runId,
+    status: d.status.name,
+    startedAt: d.startTime.toISOString(),
+    closedAt: d.closeTime?.toISOString() ?? null,
+  };
+  if (d.status.name === 'COMPLETED') info.result = (await handle.result()) as CollectResult;
+  if (d.status.name === 'FAILED') {
+    try {
+      await handle.result();
+    } catch (error) {
+      info.failure = error instanceof WorkflowFailedError && error.cause ? error.cause.message : String(error);
+    }
+  }
+  return info;
+}
+
+export async function ruleStatus(params: { client: Client; ruleId: string }): Promise<RuleStatus> {
+  const d = await describeOrThrow(params.client, params.ruleId);
+  const memo = (d.memo ?? {}) as Record<string, string>;
+  let lastRun: RunInfo | null = null;
+  let lastSuccess: RuleStatus['lastSuccess'] = null;
+  for (const action of [...d.info.recentActions].reverse()) {
+    const { workflowId, firstExecutionRunId } = action.action.workflow;
+    const info = await runInfo(params.client, workflowId, firstExecutionRunId);
+    if (!lastRun) {
+      const { result: _result, ...rest } = info;
+      lastRun = rest;
+    }
+    if (info.result) {
+      const { result, ...rest } = info;
+      lastSuccess = { ...rest, result };
+      break;
+    }
+  }
+  const result = lastSuccess?.result;
+  return {
+    ruleId: params.ruleId,
+    displayName: memo.displayName ?? params.ruleId,
+    scheduleId: d.scheduleId,
+    orgId: memo.orgId ?? '',
+    bucket: memo.bucket ?? '',
+    prefix: memo.prefix ?? '',
+    interval: memo.interval ?? '',
+    paused: d.state.paused,
+    note: d.state.note ?? null,
+    nextRunAt: d.state.paused ? null : (d.info.nextActionTimes[0]?.toISOString() ?? null),
+    running: d.info.runningActions.length > 0,
+    lastRun,
+    lastSuccess,
+    lastProcessedAt: result?.lastProcessedAt ?? null,
+    totals: result?.totals ?? { events: 0, objects: 0, bytes: 0 },
+  };
+}
+
+export type TriggerOutcome = { started: false; reason: string } | { started: true; run: RunInfo & { result?: CollectResult } };
+
+/**
+ * Starts a run now with overlap SKIP (a trigger without a policy would use ALLOW_ALL, whose runs
+ * neither receive nor record the last result). With `wait`, returns when that run has closed.
+ */
+export async function triggerRule(params: { client: Client; ruleId: string; wait: boolean; timeoutMs?: number }): Promise<TriggerOutcome> {
+  const handle = params.client.schedule.getHandle(scheduleId(params.ruleId));
+  const before = await describeOrThrow(params.client, params.ruleId);
+  if (before.info.runningActions.length > 0) return { started: false, reason: 'a run is already in progress; the trigger would be skipped' };
+  await handle.trigger(ScheduleOverlapPolicy.SKIP);
+  if (!params.wait) return { started: true, run: { workflowId: '', runId: '', status: 'STARTED', startedAt: new Date().toISOString(), closedAt: null } };
+  const deadline = Date.now() + (params.timeoutMs ?? 10 * 60_000);
+  while (Date.now() < deadline) {
+    const now = await handle.describe();
+    if (now.info.numActionsSkippedOverlap > before.info.numActionsSkippedOverlap) return { started: false, reason: 'skipped: another run started first' };
+    if (now.info.numActionsTaken > before.info.numActionsTaken) {
+      const action = now.info.recentActions.at(-1)!.action.workflow;
+      await params.client.workflow.getHandle(action.workflowId, action.firstExecutionRunId).result().catch(() => undefined);
+      return { started: true, run: await runInfo(params.client, action.workflowId, action.firstExecutionRunId) };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the triggered run of rule '${params.ruleId}' did not start within the timeout; is a worker running?`);
+}
+
+export async function pauseRule(params: { client: Client; ruleId: string; reason: string }): Promise<void> {
+  await describeOrThrow(params.client, params.ruleId);
+  await params.client.schedule.getHandle(scheduleId(params.ruleId)).pause(params.reason);
+}
+
+export async function resumeRule(params: { client: Client; ruleId: string }): Promise<void> {
+  await describeOrThrow(params.client, params.ruleId);
+  await params.client.schedule.getHandle(scheduleId(params.ruleId)).unpause('resumed with audit-collect resume');
+}
+
+export async function deleteRule(params: { client: Client; ruleId: string }): Promise<void> {
+  await describeOrThrow(params.client, params.ruleId);
+  await params.client.schedule.getHandle(scheduleId(params.ruleId)).delete();
+}

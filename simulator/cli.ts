@@ -1,0 +1,66 @@
+// Starts the Atlassian API simulator from the command line.
+import { parseArgs } from 'node:util';
+import { startSimulator } from './server';
+
+export const DEMO_ORG_ID = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
+
+const HELP = `Usage: npm run simulator -- [options]
+
+Serves GET /admin/v1/orgs/{orgId}/events-stream and /events like api.atlassian.com, on loopback.
+
+Options:
+  --port N            port to listen on (default 8900)
+  --seed N            seed for the generated events (default 42)
+  --events N          events already in the org's log (default 5000)
+  --org UUID          organization id (default ${DEMO_ORG_ID})
+  --api-key KEY       the org API key to accept (default: $SIM_API_KEY, else 'demo-key')
+  --rate-limit N      events-stream requests a minute per org before 429; 0 is off (default 50)
+  --window-on FIELD   what from/to bound: processedAt (default) or time
+  -h, --help          this text
+
+Control (for tests and demos): POST /_sim/orgs/{orgId}/events {"count":N,"lateFraction":0.1},
+GET /_sim/orgs/{orgId}/events (NDJSON), POST|DELETE /_sim/faults, POST /_sim/keys/{key}/revoke|restore,
+POST /_sim/settings {"rateLimitPerMinute":N}, GET /_sim/stats.`;
+
+function int(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) {
+    console.error(`--${name} must be a whole number, not '${value}'`);
+    process.exit(2);
+  }
+  return Number(value);
+}
+
+async function main() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: 'string' }, seed: { type: 'string' }, events: { type: 'string' }, org: { type: 'string' },
+        'api-key': { type: 'string' }, 'rate-limit': { type: 'string' }, 'window-on': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${HELP}`);
+    process.exit(2);
+  }
+  if (values.help) return console.log(HELP);
+  const windowOn = values['window-on'] ?? 'processedAt';
+  if (windowOn !== 'processedAt' && windowOn !== 'time') {
+    console.error(`--window-on must be processedAt or time, not '${windowOn}'`);
+    process.exit(2);
+  }
+  const sim = await startSimulator({
+    port: int('port', values.port, 8900),
+    seed: int('seed', values.seed, 42),
+    orgs: [{ orgId: values.org ?? DEMO_ORG_ID, apiKeys: [values['api-key'] ?? process.env.SIM_API_KEY ?? 'demo-key'], events: int('events', values.events, 5000) }],
+    rateLimitPerMinute: int('rate-limit', values['rate-limit'], 50),
+    windowOn,
+  });
+  console.log(`Atlassian simulator listening on ${sim.url} (org ${values.org ?? DEMO_ORG_ID})`);
+  const stop = () => sim.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+void main();

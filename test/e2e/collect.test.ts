@@ -1,0 +1,232 @@
+// Issue 2's proof, on the real Temporal dev server, the real S3 server and the simulator over HTTP:
+// exactly-once collection, late arrivals, idle runs, resume from checkpoint, idempotent apply,
+// rules-file errors, and no API key in any workflow history.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { startSimulator, type Simulator } from '../../simulator/server';
+import { scheduleId, triggerRule } from '../../client/schedules';
+import type { CollectResult } from '../../workflows/types';
+import { createBucket, getObject, listKeys, readEvents, runCli, startWorker, temporalClient, useTestEnv, zstdDecode } from '../helpers/servers';
+
+const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
+const API_KEY = 'sim-secret-api-key-7f3a9c2e1b';
+const BUCKET = 'audit-e2e';
+const PREFIX = 'atlassian/audit/';
+const RULE = 'acme-audit';
+const KEY_PATTERN = new RegExp(`^${PREFIX}\\d{4}/\\d{2}/\\d{2}/\\d{2}/${RULE}-\\d+-[0-9a-f]{16}\\.json\\.zst$`);
+
+let sim: Simulator;
+let client: Client;
+let worker: { stop(): Promise<void> };
+let dir: string;
+let rulesFile: string;
+
+async function servedEvents(): Promise<Array<{ id: string }>> {
+  const text = await (await fetch(`${sim.url}/_sim/orgs/${ORG}/events`)).text();
+  return text.trim().split('\n').map((line) => JSON.parse(line));
+}
+
+async function append(count: number, lateFraction: number): Promise<string[]> {
+  const res = await fetch(`${sim.url}/_sim/orgs/${ORG}/events`, { method: 'POST', body: JSON.stringify({ count, lateFraction, lateMs: 6 * 3_600_000 }) });
+  return ((await res.json()) as { ids: string[] }).ids;
+}
+
+async function runOnce(): Promise<CollectResult> {
+  const outcome = await triggerRule({ client, ruleId: RULE, wait: true });
+  if (!outcome.started) throw new Error(outcome.reason);
+  expect(outcome.run.status).toBe('COMPLETED');
+  return outcome.run.result!;
+}
+
+/** Every object in the prefix decoded: each event once, deep-equal to what the simulator serves. */
+async function expectExactlyOnce(): Promise<Map<string, string>> {
+  const stored = await readEvents(BUCKET, PREFIX);
+  const keys = await listKeys(BUCKET, PREFIX);
+  for (const key of keys) expect(key).toMatch(KEY_PATTERN);
+  const served = await servedEvents();
+  const byId = new Map<string, string>();
+  for (const { key, event } of stored) {
+    expect(byId.has(event.id)).toBe(false);
+    byId.set(event.id, key);
+  }
+  expect(stored).toHaveLength(served.length);
+  const storedById = new Map(stored.map(({ event }) => [event.id, event]));
+  for (const event of served) expect(storedById.get(event.id)).toEqual(event);
+  return byId;
+}
+
+function rulesYaml(extra = ''): string {
+  return `connections:
+  - name: acme
+    orgId: ${ORG}
+    apiKey: env:TEST_ATLASSIAN_API_KEY
+    baseUrl: ${sim.url}
+rules:
+  - id: ${RULE}
+    displayName: my-org-atlassian-audit
+    connection: acme
+    destination: { bucket: ${BUCKET}, prefix: ${PREFIX} }
+    interval: 1h
+    startFrom: 7d
+${extra}`;
+}
+
+beforeAll(async () => {
+  useTestEnv({ TEST_ATLASSIAN_API_KEY: API_KEY });
+  sim = await startSimulator({ seed: 7, orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: 5000 }], rateLimitPerMinute: 0, lateFraction: 0.05 });
+  client = await temporalClient();
+  await createBucket(BUCKET);
+  dir = mkdtempSync(join(tmpdir(), 'audit-collect-e2e-'));
+  rulesFile = join(dir, 'rules.yaml');
+  writeFileSync(rulesFile, rulesYaml());
+  // Small batches (2 pages of 500) so that 5,000 events make several objects.
+  worker = await startWorker({ TEST_ATLASSIAN_API_KEY: API_KEY, AUDIT_COLLECT_PAGES_PER_BATCH: '2', AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0' });
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await sim?.close();
+  await client?.connection.close();
+});
+
+test('apply creates one schedule per rule, and applying again changes nothing', async () => {
+  const first = await runCli(['apply', rulesFile]);
+  expect(first.stderr).toBe('');
+  expect(first.code).toBe(0);
+  expect(first.stdout).toMatch(/created\s+acme-audit/);
+  const before = await client.schedule.getHandle(scheduleId(RULE)).describe();
+
+  const second = await runCli(['apply', rulesFile, '--json']);
+  expect(second.code).toBe(0);
+  expect(JSON.parse(second.stdout)).toEqual([{ ruleId: RULE, action: 'unchanged' }]);
+  const after = await client.schedule.getHandle(scheduleId(RULE)).describe();
+  expect(after.info.lastUpdatedAt).toEqual(before.info.lastUpdatedAt);
+  expect(after.policies.overlap).toBe(before.policies.overlap);
+});
+
+test('a rule over 5,000 events collects each event exactly once', async () => {
+  const result = await runOnce();
+  expect(result.run.caughtUp).toBe(true);
+  expect(result.run.events).toBe(5000);
+  expect(result.run.objects).toBe(5);
+  expect(result.totals.events).toBe(5000);
+  const byId = await expectExactlyOnce();
+  expect(byId.size).toBe(5000);
+  // Nothing else in the prefix; the checkpoint lives outside it.
+  expect(await listKeys(BUCKET, PREFIX)).toHaveLength(5);
+  expect(await listKeys(BUCKET, '_audit-collect/state/')).toEqual([`_audit-collect/state/${RULE}.json`]);
+});
+
+test('300 new events, some processed long after they happened, are added exactly once', async () => {
+  const ids = await append(300, 0.3);
+  const result = await runOnce();
+  expect(result.run.events).toBe(300);
+  expect(result.totals.events).toBe(5300);
+  const byId = await expectExactlyOnce();
+  const newKeys = new Set(result.run.objectKeys);
+  expect(ids.every((id) => newKeys.has(byId.get(id)!))).toBe(true);
+  // The late events keep their original time: the line is the event as served.
+  const lateLines = zstdDecode(await getObject(BUCKET, result.run.objectKeys[0])).trim().split('\n').map((l) => JSON.parse(l));
+  const late = lateLines.filter((e) => Date.parse(e.attributes.processedAt) - Date.parse(e.attributes.time) > 3_600_000);
+  expect(late.length).toBeGreaterThan(0);
+});
+
+test('two runs with no new events write no object and keep the cursor', async () => {
+  const keysBefore = await listKeys(BUCKET, PREFIX);
+  const status = await runCli(['status', RULE, '--json']);
+  const before = JSON.parse(status.stdout);
+  for (let n = 0; n < 2; n++) {
+    const result = await runOnce();
+    expect(result.run.events).toBe(0);
+    expect(result.run.objects).toBe(0);
+    expect(result.position).toEqual(before.lastSuccess.result.position);
+  }
+  expect(await listKeys(BUCKET, PREFIX)).toEqual(keysBefore);
+});
+
+test('status --json reports the cursor position, last run, events and objects written', async () => {
+  const served = await servedEvents();
+  const lastServed = served.at(-1) as { attributes: { processedAt: string } };
+  const { code, stdout } = await runCli(['status', RULE, '--json']);
+  expect(code).toBe(0);
+  const status = JSON.parse(stdout);
+  expect(status.lastProcessedAt).toBe(lastServed.attributes.processedAt);
+  expect(status.totals.events).toBe(5300);
+  expect(status.totals.objects).toBe((await listKeys(BUCKET, PREFIX)).length);
+  expect(status.lastRun.status).toBe('COMPLETED');
+  expect(status.memo ?? status.bucket).toBe(BUCKET);
+});
+
+test('a rule whose schedule is deleted and applied again resumes from its checkpoint', async () => {
+  expect((await runCli(['delete', RULE])).code).toBe(0);
+  const ids = await append(50, 0);
+  expect((await runCli(['apply', rulesFile])).stdout).toMatch(/created\s+acme-audit/);
+  const result = await runOnce();
+  // From startFrom (7 days back) the run would have written all 5,350 events again.
+  expect(result.run.events).toBe(50);
+  expect(result.totals.events).toBe(5350);
+  const byId = await expectExactlyOnce();
+  expect(ids.every((id) => byId.has(id))).toBe(true);
+});
+
+test('a rules file with errors names each bad field, exits non-zero and touches no schedule', async () => {
+  const before = await client.schedule.getHandle(scheduleId(RULE)).describe();
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(
+    bad,
+    `connections:
+  - name: acme
+    orgId: not-a-uuid
+    apiKey: plain-secret-value
+rules:
+  - id: acme-audit
+    connection: acme
+    destination: { bucket: Bad_Bucket, prefix: /atlassian/../audit }
+    interval: 30s
+  - id: second-rule
+    connection: nowhere
+    destination: { bucket: audit-e2e, prefix: x/ }
+    startFrom: 400d
+`,
+  );
+  const { code, stderr } = await runCli(['apply', bad, '--prune']);
+  expect(code).toBe(2);
+  for (const field of [
+    'connections[0].orgId',
+    'connections[0].apiKey',
+    'rules[0].destination.bucket',
+    'rules[0].destination.prefix',
+    'rules[0].interval',
+    'rules[1].connection',
+    'rules[1].startFrom',
+  ]) {
+    expect(stderr).toContain(field);
+  }
+  expect(stderr).not.toContain('plain-secret-value');
+  const after = await client.schedule.getHandle(scheduleId(RULE)).describe();
+  expect(after.info.lastUpdatedAt).toEqual(before.info.lastUpdatedAt);
+  const ids: string[] = [];
+  for await (const s of client.schedule.list()) ids.push(s.scheduleId);
+  expect(ids).not.toContain('audit-collect-second-rule');
+});
+
+test('the API key appears in no workflow history, result or object', async () => {
+  let histories = 0;
+  for await (const execution of client.workflow.list({ query: `RuleId = '${RULE}'` })) {
+    const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+    const json = JSON.stringify(history);
+    expect(json).not.toContain(API_KEY);
+    expect(json).not.toContain(Buffer.from(API_KEY).toString('base64'));
+    histories += 1;
+  }
+  expect(histories).toBeGreaterThanOrEqual(5);
+  const schedule = JSON.stringify((await client.schedule.getHandle(scheduleId(RULE)).describe()).raw);
+  expect(schedule).not.toContain(API_KEY);
+  for (const key of await listKeys(BUCKET)) {
+    const body = await getObject(BUCKET, key);
+    const text = key.endsWith('.zst') ? zstdDecode(body) : body.toString('utf8');
+    expect(text).not.toContain(API_KEY);
+  }
+});

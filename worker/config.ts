@@ -1,0 +1,34 @@
+// The worker's configuration, read once from the environment and validated with a schema.
+import { z } from 'zod';
+import { TASK_QUEUE } from '../workflows/types';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (min: number, max: number) => z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().min(min).max(max));
+
+const EnvSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  AUDIT_COLLECT_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
+  /** S3-compatible servers (versitygw, MinIO) want path-style URLs; AWS does not need them. */
+  AUDIT_COLLECT_S3_FORCE_PATH_STYLE: bool.default('false'),
+  /** Every Atlassian request times out: a hung socket must not stall a rule silently. */
+  AUDIT_COLLECT_HTTP_TIMEOUT_MS: int(1_000, 600_000).default('30000'),
+  /** Atlassian allows about 50 events-stream requests a minute per org; 0 turns pacing off. */
+  AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: int(0, 100_000).default('50'),
+  AUDIT_COLLECT_PAGE_LIMIT: int(1, 500).default('500'),
+  AUDIT_COLLECT_PAGES_PER_BATCH: int(1, 100).default('10'),
+});
+
+export type WorkerConfig = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {}
+
+export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(set);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid worker environment:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,92 @@
+// Types and constants shared by workflows, activities and the client.
+// Pure: no imports, no I/O. Nothing here may hold a secret.
+
+export const TASK_QUEUE = 'audit-collect';
+export const SCHEDULE_ID_PREFIX = 'audit-collect-';
+export const STATE_PREFIX = '_audit-collect/state/';
+
+export interface ConnectionSpec {
+  name: string;
+  orgId: string;
+  /** A reference to the API key (`env:NAME` or `file:/path`), never the key itself. */
+  apiKeyRef: string;
+  baseUrl: string;
+}
+
+export interface DestinationSpec {
+  bucket: string;
+  prefix: string;
+}
+
+/** A collect rule as schedules carry it: no secrets, only references. */
+export interface RuleSpec {
+  id: string;
+  displayName: string;
+  connection: ConnectionSpec;
+  destination: DestinationSpec;
+  interval: string;
+  /** How far back the first run reaches: a duration such as `7d`, or an ISO date. */
+  startFrom: string;
+}
+
+/** Where the next request starts: an API cursor, or (first request only) a `from` bound. */
+export type Position = { cursor: string } | { fromMs: number };
+
+export interface Totals {
+  events: number;
+  objects: number;
+  bytes: number;
+}
+
+/** What one run hands to the next: the cursor and what has been written so far. */
+export interface CollectState {
+  position: Position;
+  /** The live rule owns every event processed at or after this instant (epoch ms). */
+  startPointMs: number;
+  lastProcessedAt: string | null;
+  totals: Totals;
+}
+
+export interface RunSummary {
+  events: number;
+  objects: number;
+  bytes: number;
+  batches: number;
+  caughtUp: boolean;
+  /** The first keys written by this run (capped, to keep histories small). */
+  objectKeys: string[];
+}
+
+export interface CollectResult extends CollectState {
+  ruleId: string;
+  run: RunSummary;
+}
+
+export interface CollectInput {
+  rule: RuleSpec;
+  /** Only for a manual restart from a known state; schedules pass nothing and use the last result. */
+  state?: CollectState;
+}
+
+export interface BatchInput {
+  rule: RuleSpec;
+  state: CollectState;
+}
+
+export interface BatchResult {
+  nextPosition: Position;
+  events: number;
+  rawBytes: number;
+  bytes: number;
+  key: string | null;
+  caughtUp: boolean;
+  lastProcessedAt: string | null;
+}
+
+export interface Checkpoint extends CollectState {
+  ruleId: string;
+  orgId: string;
+  updatedAt: string;
+}
+
+export const MAX_KEYS_IN_RESULT = 20;
