@@ -47,3 +47,11 @@ export function ensureBinary(tool: ToolName, log: (line: string) => void = conso
   log(`built ${target}`);
   return target;
 }
+
+/** The reference `zstd` decoder the tests read objects with: installed from Debian when missing and root. */
+export function ensureZstd(log: (line: string) => void = console.log): void {
+  if (spawnSync('zstd', ['--version'], { stdio: 'ignore' }).status === 0) return;
+  if (process.getuid?.() !== 0) throw new Error("the 'zstd' command is missing; install it (e.g. 'sudo apt-get install zstd')");
+  log('installing zstd from Debian packages...');
+  execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zstd'], { stdio: 'inherit' });
+}

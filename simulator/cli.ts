@@ -63,4 +63,4 @@ async function main() {
   process.on('SIGTERM', stop);
 }
 
-void main();
+if (require.main === module) void main();

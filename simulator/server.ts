@@ -296,7 +296,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     handle(req, res).catch((error) => send(res, 500, applicationError(500, 'ADMIN-500-1', 'Internal error', String(error))));
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`simulator: port ${options.port} is already in use; stop what listens there or choose another port`) : error),
+    );
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -27,6 +27,7 @@ export const TEST_ENV: Record<string, string> = {
   AWS_ACCESS_KEY_ID: TEST_SERVERS.s3AccessKey,
   AWS_SECRET_ACCESS_KEY: TEST_SERVERS.s3SecretKey,
   AUDIT_COLLECT_S3_FORCE_PATH_STYLE: 'true',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
 export function useTestEnv(extra: Record<string, string> = {}): void {
