@@ -7,10 +7,13 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { readWorkerConfig } from '../../worker/config';
 import { createCollectorWorker } from '../../worker/worker';
 
+// Several checkouts can test side by side on one machine with AUDIT_COLLECT_TEST_PORT_OFFSET.
+const OFFSET = Number(process.env.AUDIT_COLLECT_TEST_PORT_OFFSET ?? 0);
+
 export const TEST_SERVERS = {
-  temporalPort: 17233,
-  uiPort: 18233,
-  s3Port: 17070,
+  temporalPort: 17233 + OFFSET,
+  uiPort: 18233 + OFFSET,
+  s3Port: 17070 + OFFSET,
   s3AccessKey: 'audit-collect-test',
   s3SecretKey: 'test-s3-secret-4b1d9e',
 };
