@@ -34,27 +34,38 @@ function header(headers: Headers, name: string): string | undefined {
 /**
  * How long to wait before retrying a 429 (or a 5xx that says so): `Retry-After` seconds first,
  * then `X-RateLimit-Reset` (ISO in minute or second precision, or epoch seconds), else a default.
- * Minute precision means "some time in that minute", so the reset is taken at the minute's end.
+ * A minute-precision reset ("10:01Z") may mean any instant of that minute: wait for the minute's
+ * start while it is ahead, and for its end once it has begun (a retry that comes too early gets a
+ * fresh 429 with a fresh reset, never a tight loop: waits are at least a second).
  */
-export function retryDelayMs(params: { headers: Headers; nowMs: number; random?: () => number }): number | undefined {
+export function retryDelayMs(params: { headers: Headers; nowMs: number; random?: () => number; rateLimited?: boolean }): number | undefined {
   const { headers, nowMs } = params;
   const jitter = Math.floor((params.random ?? Math.random)() * JITTER_MS);
   const retryAfter = header(headers, 'retry-after');
   if (retryAfter !== undefined && /^\d+$/.test(retryAfter.trim())) {
     return clamp(Number(retryAfter) * 1000 + jitter);
   }
-  const reset = header(headers, 'x-ratelimit-reset');
+  // The API sends X-RateLimit-Reset on every response; it says when to retry only after a 429.
+  const reset = params.rateLimited === false ? undefined : header(headers, 'x-ratelimit-reset');
   if (reset !== undefined) {
     const resetMs = parseReset(reset.trim());
-    if (resetMs !== undefined) return clamp(resetMs - nowMs + jitter);
+    if (resetMs !== undefined) {
+      const minuteStart = isMinutePrecision(reset.trim()) ? resetMs - 60_000 : undefined;
+      const at = minuteStart !== undefined && minuteStart > nowMs ? minuteStart : resetMs;
+      return clamp(at - nowMs + jitter);
+    }
   }
   return undefined;
 }
 
+const MINUTE_PRECISION = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(Z|[+-]\d{2}:?\d{2})$/;
+const isMinutePrecision = (value: string) => MINUTE_PRECISION.test(value);
+
+/** The reset instant; for minute precision, the end of that minute (the latest it can be). */
 export function parseReset(value: string): number | undefined {
   if (/^\d{9,10}$/.test(value)) return Number(value) * 1000;
   if (/^\d{12,13}$/.test(value)) return Number(value);
-  const minute = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(Z|[+-]\d{2}:?\d{2})$/.exec(value);
+  const minute = MINUTE_PRECISION.exec(value);
   if (minute) {
     const start = Date.parse(`${minute[1]}:00${minute[2]}`);
     return Number.isNaN(start) ? undefined : start + 60_000;
@@ -123,7 +134,7 @@ export function classifyAtlassianResponse(params: {
     return retryable(ErrorType.RateLimited, `${where} answered 429 Too Many Requests; retrying in ${Math.round(delay / 1000)}s`, delay);
   }
   if (status >= 500) {
-    const delay = retryDelayMs({ headers: params.headers, nowMs: params.nowMs });
+    const delay = retryDelayMs({ headers: params.headers, nowMs: params.nowMs, rateLimited: false });
     return retryable(ErrorType.ServerError, `${where} answered ${status}; retrying`, delay);
   }
   const code = errorCode(params.body);

@@ -1,12 +1,15 @@
 // Activities are thin over injected clients: an event source, an object store, a compressor and a
 // secret resolver. They fetch, compress and upload; only references, cursors and counts go back
 // to the workflow.
-import { heartbeat, log } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { Context, log } from '@temporalio/activity';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import { RETENTION_MS, resolveStartFrom } from '../common/duration';
-import type { BatchInput, BatchResult, Checkpoint, CollectState, Position, RuleSpec } from '../workflows/types';
-import { ErrorType, classifyS3Error, configError } from './errors';
-import type { AuditEvent, EventSource } from './io/atlassian';
+import { scheduleIdOf, type BatchInput, type BatchResult, type Checkpoint, type CollectState, type RuleSpec } from '../workflows/types';
+import { classifyS3Error, configError } from './errors';
+import { createCollectorMetrics, type CollectorMetrics } from './metrics';
+import { heartbeating, readPages, writeEvents } from './batch';
+import { createBackfillActivities } from './backfill';
+import type { EventSource } from './io/atlassian';
 import type { ObjectStore, PutParams } from './io/s3';
 import type { SecretResolver } from './io/secrets';
 import type { Compressor } from './io/zstd';
@@ -23,10 +26,12 @@ export interface ActivityDeps {
   /** Pages followed before one upload: bounds the memory of a batch and the size of an object. */
   pagesPerBatch: number;
   now?: () => number;
+  metrics?: CollectorMetrics;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const now = deps.now ?? Date.now;
+  const metrics = deps.metrics ?? createCollectorMetrics();
 
   async function put(params: PutParams): Promise<void> {
     try {
@@ -47,6 +52,8 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
+    ...createBackfillActivities(deps),
+
     /**
      * Where a rule with no previous run starts: its checkpoint mirror if one exists (the schedule
      * was deleted and created again), else `startFrom`, clamped to the API's 180-day retention.
@@ -78,66 +85,60 @@ export function createActivities(deps: ActivityDeps) {
       return { position: { fromMs: startPointMs }, startPointMs, lastProcessedAt: null, totals: { events: 0, objects: 0, bytes: 0 } };
     },
 
-    /**
-     * Follows up to `pagesPerBatch` pages from the state's position, uploads them as one NDJSON
-     * zstd object under a key derived from that position, mirrors the checkpoint, and returns the
-     * next position. The workflow advances only from this return value.
-     */
-    async collectBatch({ rule, state }: BatchInput): Promise<BatchResult> {
-      const { connection, destination } = rule;
-      const apiKey = deps.secrets.resolve({ ref: connection.apiKeyRef, connection: connection.name });
-      const start = state.position;
-      const events: AuditEvent[] = [];
-      let position: Position = start;
-      let caughtUp = false;
-      for (let page = 0; page < deps.pagesPerBatch && !caughtUp; page++) {
-        const result = await deps.source.fetchPage({ connection, apiKey, position, limit: deps.pageLimit });
-        heartbeat({ pages: page + 1, events: events.length + result.events.length });
-        events.push(...result.events);
-        if (result.nextCursor === null) {
-          if (result.events.length > 0) {
-            // Without a cursor past these events the next batch could not start after them.
-            throw ApplicationFailure.create({
-              type: ErrorType.MalformedResponse,
-              message: `Atlassian org ${connection.orgId}: a page of ${result.events.length} events came without meta.next; retrying`,
-            });
-          }
-          caughtUp = true;
-        } else {
-          position = { cursor: result.nextCursor };
-          caughtUp = result.events.length < deps.pageLimit;
-        }
-      }
+    /** One batch (see `collectBatch` below), heartbeating while it runs. */
+    async collectBatch(input: BatchInput): Promise<BatchResult> {
+      const progress = { pages: 0, events: 0 };
+      return heartbeating(progress, () => collectBatch(input, progress));
+    },
 
-      let key: string | null = null;
-      let rawBytes = 0;
-      let bytes = 0;
-      if (events.length > 0) {
-        const raw = Buffer.from(events.map((event) => JSON.stringify(event)).join('\n') + '\n');
-        const body = await deps.compressor.compress(raw);
-        const first = events[0].attributes.processedAt;
-        const last = events[events.length - 1].attributes.processedAt;
-        key = objectKey({ prefix: destination.prefix, ruleId: rule.id, firstProcessedAtMs: Date.parse(first), start });
-        await put({
-          bucket: destination.bucket,
-          key,
-          body,
-          contentType: 'application/x-ndjson',
-          contentEncoding: 'zstd',
-          metadata: { 'rule-id': rule.id, 'event-count': String(events.length), 'first-processed-at': first, 'last-processed-at': last },
-        });
-        rawBytes = raw.length;
-        bytes = body.length;
+    /** Pauses the rule's schedule with a note saying what a human must fix. */
+    async pauseRule({ ruleId, note }: { ruleId: string; note: string }): Promise<void> {
+      try {
+        await Context.current().client.schedule.getHandle(scheduleIdOf(ruleId)).pause(note);
+      } catch (error) {
+        if (!(error instanceof ScheduleNotFoundError)) throw error;
       }
-
-      const lastProcessedAt = events.length > 0 ? events[events.length - 1].attributes.processedAt : null;
-      const result: BatchResult = { nextPosition: position, events: events.length, rawBytes, bytes, key, caughtUp, lastProcessedAt };
-      if (key !== null || positionToken(position) !== positionToken(start)) {
-        await writeCheckpoint(rule, advance(state, result));
-      }
-      return result;
     },
   };
+
+  /**
+   * Follows up to `pagesPerBatch` pages from the state's position, uploads them as one NDJSON zstd
+   * object under a key derived from that position, mirrors the checkpoint, and returns the next
+   * position. The workflow advances only from this return value.
+   */
+  async function collectBatch({ rule, state }: BatchInput, progress: { pages: number; events: number }): Promise<BatchResult> {
+    const { connection, destination } = rule;
+    const apiKey = deps.secrets.resolve({ ref: connection.apiKeyRef, connection: connection.name });
+    const start = state.position;
+    const read = await readPages({
+      source: deps.source,
+      connection,
+      apiKey,
+      start,
+      pageLimit: deps.pageLimit,
+      maxPages: deps.pagesPerBatch,
+      onPage: ({ pages, events }) => Object.assign(progress, { pages, events }),
+    });
+    const { lines, position, caughtUp, lastProcessedAt } = read;
+
+    let key: string | null = null;
+    let rawBytes = 0;
+    let bytes = 0;
+    if (read.firstProcessedAt !== null && lastProcessedAt !== null) {
+      const first = read.firstProcessedAt;
+      key = objectKey({ prefix: destination.prefix, ruleId: rule.id, firstProcessedAtMs: Date.parse(first), start });
+      ({ rawBytes, bytes } = await writeEvents({ ...deps, bucket: destination.bucket, key, ruleId: rule.id, lines, firstProcessedAt: first, lastProcessedAt }));
+    }
+
+    const result: BatchResult = { nextPosition: position, events: lines.length, rawBytes, bytes, key, caughtUp, lastProcessedAt };
+    if (key !== null || positionToken(position) !== positionToken(start)) {
+      await writeCheckpoint(rule, advance(state, result));
+    }
+    const cursorAt = lastProcessedAt ?? state.lastProcessedAt;
+    metrics.batchDone({ ruleId: rule.id, events: result.events, bytes, lastProcessedAt: cursorAt, nowMs: now() });
+    log.info('batch done', { ruleId: rule.id, events: result.events, bytes, key, caughtUp, lastProcessedAt: cursorAt });
+    return result;
+  }
 }
 
 export type Activities = ReturnType<typeof createActivities>;

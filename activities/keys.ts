@@ -4,7 +4,18 @@ import { STATE_PREFIX } from '../workflows/types';
 
 /** A stable text for a position: the same start always yields the same object key. */
 export function positionToken(position: Position): string {
-  return 'cursor' in position ? `cursor:${position.cursor}` : `from:${position.fromMs}`;
+  if ('cursor' in position) return `cursor:${position.cursor}`;
+  return position.toMs === undefined ? `from:${position.fromMs}` : `from:${position.fromMs}:to:${position.toMs}`;
+}
+
+/** `YYYY/MM/DD/HH` of an instant, in UTC. */
+function partitionOf(ms: number): string {
+  const at = new Date(ms).toISOString();
+  return `${at.slice(0, 4)}/${at.slice(5, 7)}/${at.slice(8, 10)}/${at.slice(11, 13)}`;
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
 /**
@@ -18,10 +29,26 @@ export function objectKey(params: {
   firstProcessedAtMs: number;
   start: Position;
 }): string {
-  const at = new Date(params.firstProcessedAtMs).toISOString();
-  const partition = `${at.slice(0, 4)}/${at.slice(5, 7)}/${at.slice(8, 10)}/${at.slice(11, 13)}`;
-  const hash = createHash('sha256').update(positionToken(params.start)).digest('hex').slice(0, 16);
-  return `${params.prefix}${partition}/${params.ruleId}-${params.firstProcessedAtMs}-${hash}.json.zst`;
+  const hash = shortHash(positionToken(params.start));
+  return `${params.prefix}${partitionOf(params.firstProcessedAtMs)}/${params.ruleId}-${params.firstProcessedAtMs}-${hash}.json.zst`;
+}
+
+/**
+ * A backfill's object: `<prefix>YYYY/MM/DD/HH/<ruleId>-<backfillTag>-<firstProcessedAtMs>-<hash>.json.zst`,
+ * in the same partitions as live objects. The hash names the batch by its slice's start and its
+ * number within the slice, never by an API cursor (whose text may differ from one request to the
+ * next): the same range read again writes the same keys with the same content.
+ */
+export function backfillObjectKey(params: {
+  prefix: string;
+  ruleId: string;
+  backfillTag: string;
+  firstProcessedAtMs: number;
+  sliceFromMs: number;
+  batch: number;
+}): string {
+  const hash = shortHash(`backfill:${params.backfillTag}:slice:${params.sliceFromMs}:batch:${params.batch}`);
+  return `${params.prefix}${partitionOf(params.firstProcessedAtMs)}/${params.ruleId}-${params.backfillTag}-${params.firstProcessedAtMs}-${hash}.json.zst`;
 }
 
 /** The checkpoint mirror lives at the bucket root, outside every data prefix. */

@@ -1,5 +1,6 @@
 // The Temporal connection for CLI commands, from TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE.
 import { Client, Connection } from '@temporalio/client';
+import { dataConverterFromEnv } from '../common/encryption';
 
 export interface TemporalTarget {
   address: string;
@@ -21,5 +22,5 @@ export async function connectClient(target: TemporalTarget = temporalTarget()): 
       `cannot reach the Temporal server at ${target.address} (${(error as Error).message}). Start it (npm run infra -- start) or set TEMPORAL_ADDRESS.`,
     );
   }
-  return new Client({ connection, namespace: target.namespace });
+  return new Client({ connection, namespace: target.namespace, dataConverter: dataConverterFromEnv() });
 }

@@ -1,6 +1,6 @@
 // The rules file: connections (org + API key reference) and rules (connection → S3 destination).
 // Parsed once with a schema; every bad field is named in the error.
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { RETENTION_MS, parseDuration, resolveStartFrom } from '../common/duration';
@@ -51,15 +51,25 @@ const Rule = z
     interval: z
       .string()
       .refine((v) => parseDuration(v) !== undefined, 'must be a duration such as 5m, 1h')
-      .refine((v) => (parseDuration(v) ?? 0) >= MIN_INTERVAL_MS, 'must be at least 1m')
+      .refine((v) => (parseDuration(v) ?? MIN_INTERVAL_MS) >= MIN_INTERVAL_MS, 'must be at least 1m')
       .default('5m'),
     startFrom: z
       .string()
       .refine((v) => resolveStartFrom(v, Date.now()) !== undefined, 'must be a duration back from now such as 7d, or an ISO date')
-      .refine((v) => (resolveStartFrom(v, Date.now()) ?? 0) >= Date.now() - RETENTION_MS - 60_000, 'must be within the 180 days Atlassian keeps')
+      .refine((v) => (resolveStartFrom(v, Date.now()) ?? Date.now()) >= Date.now() - RETENTION_MS - 60_000, 'must be within the 180 days Atlassian keeps')
       .refine((v) => (resolveStartFrom(v, Date.now()) ?? 0) <= Date.now(), 'must not be in the future')
       .default('7d'),
     paused: z.boolean().default(false),
+    heartbeatTimeout: z
+      .string()
+      .refine((v) => parseDuration(v) !== undefined, 'must be a duration such as 30s')
+      .refine((v) => { const ms = parseDuration(v) ?? 5_000; return ms >= 5_000 && ms <= 600_000; }, 'must be from 5s to 10m')
+      .optional(),
+    warnNoDataAfter: z
+      .string()
+      .refine((v) => parseDuration(v) !== undefined, 'must be a duration such as 24h or 3d')
+      .refine((v) => (parseDuration(v) ?? MIN_INTERVAL_MS) >= MIN_INTERVAL_MS, 'must be at least 1m')
+      .optional(),
   })
   .strict();
 
@@ -129,8 +139,33 @@ export function parseRules(text: string, file = 'rules file'): RuleDefinition[] 
       interval: rule.interval,
       startFrom: rule.startFrom,
     };
+    if (rule.heartbeatTimeout) spec.heartbeatTimeout = rule.heartbeatTimeout;
+    if (rule.warnNoDataAfter) spec.warnNoDataAfter = rule.warnNoDataAfter;
+    if (c.expiresAt) spec.connection.apiKeyExpiresAt = new Date(c.expiresAt).toISOString();
     return { spec, paused: rule.paused };
   });
+}
+
+/**
+ * Checks that every connection's API-key reference resolves here (the variable is set, the file
+ * is readable), without reading the value into any message. Run where the worker's environment is.
+ */
+export function checkSecretReferences(rules: RuleDefinition[], env: NodeJS.ProcessEnv = process.env): string[] {
+  const problems = new Map<string, string>();
+  for (const { spec } of rules) {
+    const { name, apiKeyRef } = spec.connection;
+    if (apiKeyRef.startsWith('env:') && !env[apiKeyRef.slice(4)]) {
+      problems.set(name, `connection '${name}': apiKey ${apiKeyRef}: the environment variable ${apiKeyRef.slice(4)} is not set (set it, or pass --skip-secret-check when applying from a host other than the worker's)`);
+    }
+    if (apiKeyRef.startsWith('file:')) {
+      try {
+        accessSync(apiKeyRef.slice(5), constants.R_OK);
+      } catch {
+        problems.set(name, `connection '${name}': apiKey ${apiKeyRef}: the file does not exist or is not readable (create it, or pass --skip-secret-check when applying from a host other than the worker's)`);
+      }
+    }
+  }
+  return [...problems.values()];
 }
 
 export function loadRules(file: string): RuleDefinition[] {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import {
   Client,
   ScheduleNotFoundError,
+  ApplicationFailure,
   ScheduleOverlapPolicy,
   WorkflowFailedError,
   type ScheduleDescription,
@@ -11,16 +12,17 @@ import {
 } from '@temporalio/client';
 import { SearchAttributeType, TypedSearchAttributes, defineSearchAttributeKey, type Duration } from '@temporalio/common';
 import type { collectWorkflow } from '../workflows';
-import { SCHEDULE_ID_PREFIX, TASK_QUEUE, type CollectResult, type RuleSpec } from '../workflows/types';
+import { SCHEDULE_ID_PREFIX, TASK_QUEUE, WORKFLOW_ID_PREFIX, scheduleIdOf, type CollectResult, type RuleSpec } from '../workflows/types';
 import type { RuleDefinition } from './rules';
+import { judgeHealth, type LastError, type RuleHealth } from './health';
 
 export const RULE_ID = defineSearchAttributeKey('RuleId', SearchAttributeType.KEYWORD);
 const PAUSED_BY_FILE = 'paused in the rules file';
 /** Bumped when the shape of what a schedule starts changes, so `apply` rewrites old schedules. */
-const SPEC_VERSION = 1;
+const SPEC_VERSION = 2;
 
-export const scheduleId = (ruleId: string) => `${SCHEDULE_ID_PREFIX}${ruleId}`;
-export const workflowIdPrefix = (ruleId: string) => `collect-${ruleId}`;
+export const scheduleId = scheduleIdOf;
+export const workflowIdPrefix = (ruleId: string) => `${WORKFLOW_ID_PREFIX}${ruleId}`;
 export const ruleIdOf = (id: string) => id.slice(SCHEDULE_ID_PREFIX.length);
 
 /** What operators see on every run in the Web UI; never a secret. */
@@ -47,6 +49,13 @@ function actionOf(rule: RuleSpec, taskQueue: string): ScheduleOptionsStartWorkfl
     args: [{ rule }],
     taskQueue,
     workflowId: workflowIdPrefix(rule.id),
+    // Shown on every run in the Web UI (the run's own counts are its current details).
+    staticSummary: `Collect ${rule.displayName} (${rule.id}) into s3://${rule.destination.bucket}/${rule.destination.prefix}`,
+    staticDetails: [
+      `**Rule** ${rule.displayName} (\`${rule.id}\`), every ${rule.interval}`,
+      `**Atlassian org** ${rule.connection.orgId} (connection \`${rule.connection.name}\`)`,
+      `**Destination** s3://${rule.destination.bucket}/${rule.destination.prefix}`,
+    ].join('\n\n'),
     memo: { ...memoOf(rule), specHash: specHash(rule, taskQueue) },
     typedSearchAttributes: new TypedSearchAttributes([{ key: RULE_ID, value: rule.id }]),
   };
@@ -141,6 +150,13 @@ async function describeOrThrow(client: Client, ruleId: string): Promise<Schedule
   return description;
 }
 
+/** The rule a schedule runs, as its action carries it (references only, no secrets). */
+export async function scheduledRule(params: { client: Client; ruleId: string }): Promise<RuleSpec> {
+  const d = await describeOrThrow(params.client, params.ruleId);
+  if (d.action.type !== 'startWorkflow') throw new RuleNotFoundError(params.ruleId);
+  return (d.action.args?.[0] as { rule: RuleSpec }).rule;
+}
+
 export interface RunInfo {
   workflowId: string;
   runId: string;
@@ -148,6 +164,10 @@ export interface RunInfo {
   startedAt: string;
   closedAt: string | null;
   failure?: string;
+  /** The failure's class, e.g. AtlassianUnauthorized (see activities/errors.ts). */
+  failureType?: string;
+  /** While running: a batch being retried after a transient error. */
+  retrying?: { activity: string; attempt: number; type: string; message: string };
 }
 
 export interface RuleStatus {
@@ -167,6 +187,7 @@ export interface RuleStatus {
   /** The cursor's position: the processing time of the last event written. */
   lastProcessedAt: string | null;
   totals: { events: number; objects: number; bytes: number };
+  health: RuleHealth;
 }
 
 async function runInfo(client: Client, workflowId: string, runId: string): Promise<RunInfo & { result?: CollectResult }> {
@@ -185,6 +206,18 @@ async function runInfo(client: Client, workflowId: string, runId: string): Promi
       await handle.result();
     } catch (error) {
       info.failure = error instanceof WorkflowFailedError && error.cause ? error.cause.message : String(error);
+      if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure && error.cause.type) info.failureType = error.cause.type;
+    }
+  }
+  if (d.status.name === 'RUNNING') {
+    const pending = d.raw.pendingActivities?.find((a) => a.lastFailure);
+    if (pending?.lastFailure) {
+      info.retrying = {
+        activity: pending.activityType?.name ?? 'activity',
+        attempt: pending.attempt ?? 0,
+        type: pending.lastFailure.applicationFailureInfo?.type ?? 'Error',
+        message: pending.lastFailure.message ?? '',
+      };
     }
   }
   return info;
@@ -209,6 +242,21 @@ export async function ruleStatus(params: { client: Client; ruleId: string }): Pr
     }
   }
   const result = lastSuccess?.result;
+  const rule = d.action.type === 'startWorkflow' ? (d.action.args?.[0] as { rule?: RuleSpec } | undefined)?.rule : undefined;
+  const asError = (run: RunInfo | null): LastError | null =>
+    run?.failure ? { type: run.failureType ?? run.status, message: run.failure, at: run.closedAt ?? run.startedAt } : null;
+  const health = judgeHealth({
+    nowMs: Date.now(),
+    paused: d.state.paused,
+    pauseNote: d.state.note ?? null,
+    createdAt: d.info.createdAt.toISOString(),
+    lastProcessedAt: result?.lastProcessedAt ?? null,
+    lastSuccess: lastSuccess ? { closedAt: lastSuccess.closedAt, events: lastSuccess.result.run.events, health: lastSuccess.result.health } : null,
+    failure: asError(lastRun),
+    retrying: lastRun?.retrying ? { ...lastRun.retrying, at: lastRun.startedAt } : null,
+    apiKeyExpiresAt: rule?.connection.apiKeyExpiresAt,
+    warnNoDataAfter: rule?.warnNoDataAfter,
+  });
   return {
     ruleId: params.ruleId,
     displayName: memo.displayName ?? params.ruleId,
@@ -225,6 +273,7 @@ export async function ruleStatus(params: { client: Client; ruleId: string }): Pr
     lastSuccess,
     lastProcessedAt: result?.lastProcessedAt ?? null,
     totals: result?.totals ?? { events: 0, objects: 0, bytes: 0 },
+    health,
   };
 }
 

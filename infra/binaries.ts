@@ -48,10 +48,33 @@ export function ensureBinary(tool: ToolName, log: (line: string) => void = conso
   return target;
 }
 
-/** The reference `zstd` decoder the tests read objects with: installed from Debian when missing and root. */
+/** A command the tests need, installed from Debian's packages when missing and running as root. */
+function ensureDebianPackage(params: { command: string; versionArgs: string[]; pkg: string; log: (line: string) => void }): void {
+  const { command, pkg } = params;
+  if (spawnSync(command, params.versionArgs, { stdio: 'ignore' }).status === 0) return;
+  if (process.getuid?.() !== 0) throw new Error(`the '${command}' command is missing; install it (e.g. 'sudo apt-get install ${pkg}')`);
+  params.log(`installing ${pkg} from Debian packages...`);
+  execFileSync('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${pkg}`], { stdio: 'inherit' });
+}
+
+/** The reference `zstd` decoder the tests read objects with. */
 export function ensureZstd(log: (line: string) => void = console.log): void {
-  if (spawnSync('zstd', ['--version'], { stdio: 'ignore' }).status === 0) return;
-  if (process.getuid?.() !== 0) throw new Error("the 'zstd' command is missing; install it (e.g. 'sudo apt-get install zstd')");
-  log('installing zstd from Debian packages...');
-  execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zstd'], { stdio: 'inherit' });
+  ensureDebianPackage({ command: 'zstd', versionArgs: ['--version'], pkg: 'zstd', log });
+}
+
+/** Debian's chromium, which the Web UI test drives with playwright-core (no browser download). */
+export const CHROMIUM = '/usr/bin/chromium';
+/** Headless, sandbox-free (tests may run as root) and quiet: no network but the page's own. */
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+export function ensureChromium(log: (line: string) => void = console.log): void {
+  ensureDebianPackage({ command: CHROMIUM, versionArgs: ['--version'], pkg: 'chromium', log });
+}
+
+/** Debian's docker-compose (v1), used only to validate docker-compose.yml: no Docker engine needed. */
+export function ensureDockerCompose(log: (line: string) => void = console.log): void {
+  ensureDebianPackage({ command: 'docker-compose', versionArgs: ['--version'], pkg: 'docker-compose', log });
 }

@@ -10,6 +10,7 @@ Serves GET /admin/v1/orgs/{orgId}/events-stream and /events like api.atlassian.c
 
 Options:
   --port N            port to listen on (default 8900)
+  --host ADDRESS      address to listen on (default 127.0.0.1; 0.0.0.0 in a container)
   --seed N            seed for the generated events (default 42)
   --events N          events already in the org's log (default 5000)
   --org UUID          organization id (default ${DEMO_ORG_ID})
@@ -36,7 +37,7 @@ async function main() {
   try {
     ({ values } = parseArgs({
       options: {
-        port: { type: 'string' }, seed: { type: 'string' }, events: { type: 'string' }, org: { type: 'string' },
+        port: { type: 'string' }, host: { type: 'string' }, seed: { type: 'string' }, events: { type: 'string' }, org: { type: 'string' },
         'api-key': { type: 'string' }, 'rate-limit': { type: 'string' }, 'window-on': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -52,12 +53,13 @@ async function main() {
   }
   const sim = await startSimulator({
     port: int('port', values.port, 8900),
+    host: values.host,
     seed: int('seed', values.seed, 42),
     orgs: [{ orgId: values.org ?? DEMO_ORG_ID, apiKeys: [values['api-key'] ?? process.env.SIM_API_KEY ?? 'demo-key'], events: int('events', values.events, 5000) }],
     rateLimitPerMinute: int('rate-limit', values['rate-limit'], 50),
     windowOn,
   });
-  console.log(`Atlassian simulator listening on ${sim.url} (org ${values.org ?? DEMO_ORG_ID})`);
+  console.log(`Atlassian simulator listening on ${values.host ? `http://${values.host}:${new URL(sim.url).port}` : sim.url} (org ${values.org ?? DEMO_ORG_ID})`);
   const stop = () => sim.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

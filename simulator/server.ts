@@ -33,7 +33,9 @@ export type Fault =
   | { kind: 'slow'; delayMs: number; count?: number }
   | { kind: 'hang'; count?: number }
   | { kind: 'malformed'; count?: number }
-  | { kind: 'invalid-cursor'; count?: number };
+  | { kind: 'invalid-cursor'; count?: number }
+  /** Serves normally: spaces other faults out over requests. */
+  | { kind: 'pass'; count?: number };
 
 interface KeyRecord {
   orgId: string;
@@ -77,6 +79,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const windows = new Map<string, { minute: string; count: number }>();
   const stats = { requests: {} as Record<string, number> };
   const hanging = new Set<http.ServerResponse>();
+  let queryCache: { key: string; matching: StoredEvent[] } | undefined;
 
   const count = (label: string) => (stats.requests[label] = (stats.requests[label] ?? 0) + 1);
 
@@ -195,13 +198,19 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const actors = list('actor');
     const ips = list('ip');
     const q = query.get('q')?.toLowerCase();
-    const matching = log.events
-      .filter((e) => (from === null || e.timeMs >= from) && (to === null || e.timeMs <= to))
-      .filter((e) => !actions || e.event.attributes.action === actions)
-      .filter((e) => !actors || actors.includes(String((e.event.attributes.actor as { id: string }).id)))
-      .filter((e) => !ips || ips.includes(String((e.event.attributes.location as { ip?: string } | undefined)?.ip)))
-      .filter((e) => !q || e.json.toLowerCase().includes(q))
-      .sort((a, b) => b.timeMs - a.timeMs || (a.id < b.id ? -1 : 1));
+    // Paging through a large log must not filter and sort it again for every page.
+    const cacheKey = `${orgId} ${query.toString()} ${log.events.length} ${log.events.at(-1)?.id ?? ''}`;
+    const matching =
+      queryCache?.key === cacheKey
+        ? queryCache.matching
+        : log.events
+            .filter((e) => (from === null || e.timeMs >= from) && (to === null || e.timeMs <= to))
+            .filter((e) => !actions || e.event.attributes.action === actions)
+            .filter((e) => !actors || actors.includes(String((e.event.attributes.actor as { id: string }).id)))
+            .filter((e) => !ips || ips.includes(String((e.event.attributes.location as { ip?: string } | undefined)?.ip)))
+            .filter((e) => !q || e.json.toLowerCase().includes(q))
+            .sort((a, b) => b.timeMs - a.timeMs || (a.id < b.id ? -1 : 1));
+    queryCache = { key: cacheKey, matching };
     const page = matching.slice(offset, offset + limit).map((e) => {
       const { processedAt: _drop, ...attributes } = e.event.attributes;
       return { ...e, json: JSON.stringify({ ...e.event, attributes, relations: null }) };

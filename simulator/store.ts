@@ -65,7 +65,7 @@ export class OrgLog {
       const processedAtMs = Math.floor(params.endMs - params.spanMs + n * step + this.random() * step);
       batch.push(this.add(processedAtMs - processingLagMs(this.random, params.lateFraction), processedAtMs));
     }
-    this.events.push(...batch);
+    for (const stored of batch) this.events.push(stored);
     this.events.sort((a, b) => compare(a.processedAtMs, a.id, b.processedAtMs, b.id));
   }
 

@@ -17,6 +17,14 @@ const EnvSchema = z.object({
   AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: int(0, 100_000).default('50'),
   AUDIT_COLLECT_PAGE_LIMIT: int(1, 500).default('500'),
   AUDIT_COLLECT_PAGES_PER_BATCH: int(1, 100).default('10'),
+  /** Where the worker serves Prometheus metrics (GET /metrics), as host:port, or `off`. */
+  AUDIT_COLLECT_METRICS_ADDRESS: z
+    .string()
+    .regex(/^(off|[A-Za-z0-9.:[\]-]+:\d{1,5})$/, 'must be host:port such as 127.0.0.1:9464 (0.0.0.0:9464 in a container), or off')
+    .default('127.0.0.1:9464'),
+  /** json: one JSON object a line, for log shippers; text: the SDK's plain format. */
+  AUDIT_COLLECT_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
+  AUDIT_COLLECT_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 
 export type WorkerConfig = z.infer<typeof EnvSchema>;

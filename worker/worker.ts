@@ -1,24 +1,33 @@
 // Builds a Temporal worker for the collector: real clients injected into the activities.
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createCollectorMetrics } from '../activities/metrics';
 import { createAtlassianClient } from '../activities/io/atlassian';
 import { createPacer } from '../activities/io/pacer';
 import { createS3Client, createS3Store } from '../activities/io/s3';
 import { createSecretResolver } from '../activities/io/secrets';
 import { createZstd } from '../activities/io/zstd';
+import { workflowBundlePath } from './bundle';
 import type { WorkerConfig } from './config';
+import { dataConverterFromEnv } from '../common/encryption';
+import { redactFromLogs } from './telemetry';
 
 export async function createCollectorWorker(params: { config: WorkerConfig; connection?: NativeConnection }): Promise<Worker> {
   const { config } = params;
   const connection = params.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
+  const metrics = createCollectorMetrics(Runtime.instance().metricMeter);
+  const secrets = createSecretResolver();
   const activities = createActivities({
     source: createAtlassianClient({
+      onResponse: (response) => metrics.apiResponse(response),
       timeoutMs: config.AUDIT_COLLECT_HTTP_TIMEOUT_MS,
       pacer: createPacer({ perMinute: config.AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE, burst: 10 }),
     }),
     store: createS3Store(createS3Client({ forcePathStyle: config.AUDIT_COLLECT_S3_FORCE_PATH_STYLE })),
     compressor: createZstd(),
-    secrets: createSecretResolver(),
+    // Every resolved API key is also masked in the logs, should any message ever carry one.
+    secrets: { resolve: (ref) => { const key = secrets.resolve(ref); redactFromLogs(key); return key; } },
+    metrics,
     pageLimit: config.AUDIT_COLLECT_PAGE_LIMIT,
     pagesPerBatch: config.AUDIT_COLLECT_PAGES_PER_BATCH,
   });
@@ -26,7 +35,8 @@ export async function createCollectorWorker(params: { config: WorkerConfig; conn
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.AUDIT_COLLECT_TASK_QUEUE,
-    workflowsPath: require.resolve('../workflows'),
+    workflowBundle: { codePath: workflowBundlePath() },
+    dataConverter: dataConverterFromEnv(),
     activities,
   });
 }

@@ -1,6 +1,8 @@
-import { ApplicationFailure, proxyActivities, workflowInfo, ActivityFailure } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, workflowInfo, ActivityFailure, metricMeter, setCurrentDetails } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import {
+  DEFAULT_HEARTBEAT_TIMEOUT,
   MAX_KEYS_IN_RESULT,
   type BatchResult,
   type CollectInput,
@@ -9,19 +11,25 @@ import {
   type RunSummary,
 } from './types';
 import { advance } from './state';
+import { carryHealth } from './health';
 
-// A batch follows up to a few pages and uploads once; retries are unbounded in count but back off
-// to two minutes, so an outage of Atlassian or S3 waits instead of failing the run.
-const { collectBatch } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
-});
-
-const { resolveStart } = proxyActivities<Activities>({
+const { resolveStart, pauseRule } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+/**
+ * A batch follows up to a few pages and uploads once. Retries are unbounded in count but back off
+ * to two minutes, so an outage of Atlassian or S3 waits instead of failing the run. The activity
+ * heartbeats while alive, so a killed worker's batch is retried elsewhere after `heartbeatTimeout`.
+ */
+function batchActivities(heartbeatTimeout: Duration) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
+  });
+}
 
 /** Upper bound on batches per run: keeps one run's history small; the next run continues. */
 export const MAX_BATCHES_PER_RUN = 200;
@@ -37,17 +45,25 @@ function isCollectResult(value: unknown): value is CollectResult {
  */
 export async function collectWorkflow(input: CollectInput): Promise<CollectResult> {
   const { rule } = input;
+  const { collectBatch } = batchActivities((rule.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT) as Duration);
   const lastResult = workflowInfo().lastResult;
+  // Activities only fail for good on needs-a-human errors: pause the rule with the reason, then fail the run.
+  const pauseAndFail = async (err: unknown): Promise<never> => {
+    const failure = needsAHuman(rule.id, err);
+    await pauseRule({ ruleId: rule.id, note: failure.message });
+    throw failure;
+  };
   let state: CollectState =
-    input.state ?? (isCollectResult(lastResult) ? lastResult : await resolveStart({ rule }));
+    input.state ?? (isCollectResult(lastResult) ? lastResult : await resolveStart({ rule }).catch(pauseAndFail));
 
   const run: RunSummary = { events: 0, objects: 0, bytes: 0, batches: 0, caughtUp: false, objectKeys: [] };
   while (!run.caughtUp && run.batches < MAX_BATCHES_PER_RUN) {
     let batch: BatchResult;
     try {
-      batch = await collectBatch({ rule, state });
+      // The summary names the batch in the Web UI's event history and timeline.
+      batch = await collectBatch.executeWithOptions({ summary: batchSummary(rule.id, run.batches + 1, state) }, [{ rule, state }]);
     } catch (err) {
-      throw needsAHuman(rule.id, err);
+      return pauseAndFail(err);
     }
     state = advance(state, batch);
     run.batches += 1;
@@ -58,7 +74,13 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
       run.objects += 1;
       if (run.objectKeys.length < MAX_KEYS_IN_RESULT) run.objectKeys.push(batch.key);
     }
+    setCurrentDetails(runDetails(rule.id, run, state));
   }
+  const nowMs = Date.now();
+  // Replay-safe: the SDK records workflow metrics only when the code first runs, not on replay.
+  metricMeter
+    .createGauge('audit_collect_last_success_timestamp_seconds', 'float', 's', 'When the rule last completed a run (epoch seconds)')
+    .set(nowMs / 1000, { rule_id: rule.id });
   return {
     ruleId: rule.id,
     position: state.position,
@@ -66,11 +88,24 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
     lastProcessedAt: state.lastProcessedAt,
     totals: state.totals,
     run,
+    health: carryHealth({ previous: isCollectResult(lastResult) ? lastResult.health : undefined, nowMs, events: run.events }),
   };
 }
 
+function batchSummary(ruleId: string, n: number, state: CollectState): string {
+  return `${ruleId} batch ${n} after ${state.lastProcessedAt ?? `start ${new Date(state.startPointMs).toISOString()}`}`;
+}
+
+/** Markdown the Web UI shows as the run's current details. */
+function runDetails(ruleId: string, run: RunSummary, state: CollectState): string {
+  return [
+    `**${ruleId}**: ${run.events} events in ${run.objects} objects (${run.bytes} bytes) over ${run.batches} batches${run.caughtUp ? ', caught up' : ''}`,
+    `cursor at processedAt ${state.lastProcessedAt ?? '(no events yet)'}; ${state.totals.events} events written in all`,
+  ].join('\n\n');
+}
+
 /** Activities only fail for good on needs-a-human errors; name the rule and keep the cause's advice. */
-function needsAHuman(ruleId: string, err: unknown): ApplicationFailure {
+export function needsAHuman(ruleId: string, err: unknown): ApplicationFailure {
   const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
   const message = cause instanceof Error ? cause.message : String(cause);
   const type = cause instanceof ApplicationFailure && cause.type ? cause.type : 'CollectFailed';

@@ -1,1 +1,2 @@
 export { collectWorkflow } from './collect';
+export { backfillWorkflow, backfillSliceWorkflow } from './backfill';

@@ -11,6 +11,8 @@ export interface ConnectionSpec {
   /** A reference to the API key (`env:NAME` or `file:/path`), never the key itself. */
   apiKeyRef: string;
   baseUrl: string;
+  /** When the API key expires (ISO), if the operator noted it: `status` warns ahead of it. */
+  apiKeyExpiresAt?: string;
 }
 
 export interface DestinationSpec {
@@ -27,10 +29,17 @@ export interface RuleSpec {
   interval: string;
   /** How far back the first run reaches: a duration such as `7d`, or an ISO date. */
   startFrom: string;
+  /** How soon a batch whose worker died is retried on another worker (a duration such as `30s`). */
+  heartbeatTimeout?: string;
+  /** `status` warns when the rule has written nothing for this long (a duration; default 24h). */
+  warnNoDataAfter?: string;
 }
 
-/** Where the next request starts: an API cursor, or (first request only) a `from` bound. */
-export type Position = { cursor: string } | { fromMs: number };
+/**
+ * Where the next request starts: an API cursor, or (first request only) a `from` bound, and for a
+ * backfill slice a `to` bound (both inclusive, epoch ms).
+ */
+export type Position = { cursor: string } | { fromMs: number; toMs?: number };
 
 export interface Totals {
   events: number;
@@ -57,9 +66,19 @@ export interface RunSummary {
   objectKeys: string[];
 }
 
+/** What `status` reads to judge a rule's health; carried from run to run, a few dozen numbers. */
+export interface RunHealth {
+  /** Events written per hour over the last 24 hours: [hour start (epoch ms), events]. */
+  hourlyEvents: Array<[number, number]>;
+  /** When a run last wrote an object (ISO), or null if none has yet. */
+  lastWrittenAt: string | null;
+}
+
 export interface CollectResult extends CollectState {
   ruleId: string;
   run: RunSummary;
+  /** Absent in results of runs from before health was recorded. */
+  health?: RunHealth;
 }
 
 export interface CollectInput {
@@ -90,3 +109,11 @@ export interface Checkpoint extends CollectState {
 }
 
 export const MAX_KEYS_IN_RESULT = 20;
+export const DEFAULT_HEARTBEAT_TIMEOUT = '30s';
+
+export const scheduleIdOf = (ruleId: string) => `${SCHEDULE_ID_PREFIX}${ruleId}`;
+export const WORKFLOW_ID_PREFIX = 'collect-';
+/** A schedule starts run `collect-<ruleId>-<scheduled time>`: the rule ID back from such an ID. */
+export function ruleIdOfWorkflowId(workflowId: string): string | undefined {
+  return /^collect-(.+)-\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.exec(workflowId)?.[1];
+}

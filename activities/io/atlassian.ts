@@ -5,7 +5,8 @@ import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import type { ConnectionSpec, Position } from '../../workflows/types';
 import { ErrorType, classifyAtlassianResponse, classifyNetworkError } from '../errors';
-import type { Pacer } from './pacer';
+import type { Pacer, Priority } from './pacer';
+import { dataArrayItems } from './raw-json';
 import { ApplicationFailure } from '@temporalio/common';
 
 export interface AuditEvent {
@@ -16,17 +17,26 @@ export interface AuditEvent {
 
 export interface EventPage {
   events: AuditEvent[];
+  /** Each event's JSON text exactly as the API sent it, on one line: what the collector stores. */
+  lines: string[];
   /** The cursor to continue from; null when the API gave none (a closed window is exhausted). */
   nextCursor: string | null;
 }
 
 export interface EventSource {
-  fetchPage(params: { connection: ConnectionSpec; apiKey: string; position: Position; limit: number }): Promise<EventPage>;
+  /** `priority` orders requests in the org's request budget: live collection goes before backfills. */
+  fetchPage(params: { connection: ConnectionSpec; apiKey: string; position: Position; limit: number; priority?: Priority }): Promise<EventPage>;
 }
 
 export const MAX_PAGE_LIMIT = 500;
 
-export function createAtlassianClient(params: { timeoutMs: number; pacer: Pacer; http?: AxiosInstance }): EventSource {
+export function createAtlassianClient(params: {
+  timeoutMs: number;
+  pacer: Pacer;
+  http?: AxiosInstance;
+  /** Told of every answer's status (or `error` when none came): feeds the requests metric. */
+  onResponse?: (params: { orgId: string; status: number | 'error' }) => void;
+}): EventSource {
   const client =
     params.http ??
     axios.create({
@@ -40,13 +50,13 @@ export function createAtlassianClient(params: { timeoutMs: number; pacer: Pacer;
     });
 
   return {
-    async fetchPage({ connection, apiKey, position, limit }) {
+    async fetchPage({ connection, apiKey, position, limit, priority }) {
       const url = `${connection.baseUrl.replace(/\/+$/, '')}/admin/v1/orgs/${encodeURIComponent(connection.orgId)}/events-stream`;
       const query: Record<string, string> =
         'cursor' in position
           ? { cursor: position.cursor, limit: String(limit) }
-          : { from: String(position.fromMs), limit: String(limit), sortOrder: 'asc' };
-      await params.pacer.take(connection.orgId);
+          : { from: String(position.fromMs), ...(position.toMs !== undefined && { to: String(position.toMs) }), limit: String(limit), sortOrder: 'asc' };
+      await params.pacer.take(connection.orgId, priority);
       let response;
       try {
         response = await client.get<string>(url, {
@@ -54,9 +64,11 @@ export function createAtlassianClient(params: { timeoutMs: number; pacer: Pacer;
           headers: { Authorization: `Bearer ${apiKey}`, Accept: 'application/json' },
         });
       } catch (error) {
+        params.onResponse?.({ orgId: connection.orgId, status: 'error' });
         throw classifyNetworkError({ error, what: `GET events-stream of Atlassian org ${connection.orgId}` });
       }
       const body = typeof response.data === 'string' ? response.data : String(response.data ?? '');
+      params.onResponse?.({ orgId: connection.orgId, status: response.status });
       if (response.status !== 200) {
         throw classifyAtlassianResponse({
           status: response.status,
@@ -99,5 +111,13 @@ export function parsePage(body: string, orgId: string): EventPage {
     }
   }
   const next = page.meta?.next;
-  return { events: page.data as AuditEvent[], nextCursor: typeof next === 'string' && next !== '' ? next : null };
+  const events = page.data as AuditEvent[];
+  return { events, lines: rawLines(body, events), nextCursor: typeof next === 'string' && next !== '' ? next : null };
+}
+
+/** The events' raw texts; an event the API spread over several lines is serialised instead. */
+function rawLines(body: string, events: AuditEvent[]): string[] {
+  const items = dataArrayItems(body);
+  if (items === undefined || items.length !== events.length) return events.map((event) => JSON.stringify(event));
+  return items.map((item, index) => (item.includes('\n') || item.includes('\r') ? JSON.stringify(events[index]) : item));
 }

@@ -148,7 +148,7 @@ test('two runs with no new events write no object and keep the cursor', async ()
 
 test('status --json reports the cursor position, last run, events and objects written', async () => {
   const served = await servedEvents();
-  const lastServed = served.at(-1) as { attributes: { processedAt: string } };
+  const lastServed = served.at(-1) as unknown as { attributes: { processedAt: string } };
   const { code, stdout } = await runCli(['status', RULE, '--json']);
   expect(code).toBe(0);
   const status = JSON.parse(stdout);

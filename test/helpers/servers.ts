@@ -14,6 +14,7 @@ export const TEST_SERVERS = {
   temporalPort: 17233 + OFFSET,
   uiPort: 18233 + OFFSET,
   s3Port: 17070 + OFFSET,
+  metricsPort: 19464 + OFFSET,
   s3AccessKey: 'audit-collect-test',
   s3SecretKey: 'test-s3-secret-4b1d9e',
 };
@@ -37,8 +38,15 @@ export function useTestEnv(extra: Record<string, string> = {}): void {
   Object.assign(process.env, TEST_ENV, extra);
 }
 
+let s3Endpoint = TEST_ENV.AWS_ENDPOINT_URL_S3;
+
+/** Points this test file's S3 helpers at another S3 server (module state: one test file only). */
+export function useS3Endpoint(url: string): void {
+  s3Endpoint = url;
+}
+
 export function s3(): S3Client {
-  return new S3Client({ endpoint: TEST_ENV.AWS_ENDPOINT_URL_S3, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: TEST_SERVERS.s3AccessKey, secretAccessKey: TEST_SERVERS.s3SecretKey } });
+  return new S3Client({ endpoint: s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: TEST_SERVERS.s3AccessKey, secretAccessKey: TEST_SERVERS.s3SecretKey } });
 }
 
 export async function createBucket(bucket: string): Promise<void> {

@@ -1,0 +1,70 @@
+// Bad input table: each bad rules file or argument gives a clear error naming what is wrong,
+// exits non-zero, and creates or changes no schedule on the real dev server.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { runCli, temporalClient } from '../helpers/servers';
+
+const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
+let client: Client;
+let dir: string;
+
+function file(connection: string, rule: string): string {
+  return `connections:\n  - name: acme\n    orgId: ${ORG}\n    apiKey: env:BAD_INPUT_KEY\n${connection}rules:\n  - id: bad-input-rule\n    connection: acme\n    destination: { bucket: audit-logs, prefix: atlassian/audit/ }\n${rule}`;
+}
+
+const CASES: Array<{ name: string; yaml: string; expect: RegExp; env?: Record<string, string> }> = [
+  { name: 'malformed YAML', yaml: 'connections:\n  - name: acme\n   orgId: [unclosed', expect: /YAML:/ },
+  { name: 'unknown connection', yaml: file('', '').replace('connection: acme', 'connection: nope'), expect: /rules\[0\]\.connection: unknown connection 'nope'/ },
+  { name: 'invalid org ID', yaml: file('', '').replace(ORG, '12345'), expect: /connections\[0\]\.orgId: must be the organization UUID/ },
+  { name: 'bucket name with capitals', yaml: file('', '').replace('bucket: audit-logs', 'bucket: Audit_Logs'), expect: /rules\[0\]\.destination\.bucket: must be a valid S3 bucket name/ },
+  { name: 'bucket name too short', yaml: file('', '').replace('bucket: audit-logs', 'bucket: ab'), expect: /rules\[0\]\.destination\.bucket/ },
+  { name: 'prefix with ..', yaml: file('', '').replace('prefix: atlassian/audit/', 'prefix: atlassian/../audit/'), expect: /rules\[0\]\.destination\.prefix: must not contain \. or \.\. segments/ },
+  { name: 'prefix with a leading /', yaml: file('', '').replace('prefix: atlassian/audit/', 'prefix: /atlassian/audit/'), expect: /rules\[0\]\.destination\.prefix: must not start with \// },
+  { name: 'interval under 1 minute', yaml: file('', '    interval: 30s\n'), expect: /rules\[0\]\.interval: must be at least 1m/ },
+  { name: 'startFrom beyond 180 days', yaml: file('', '    startFrom: 200d\n'), expect: /rules\[0\]\.startFrom: must be within the 180 days/ },
+  { name: 'API key given as a value', yaml: file('', '').replace('env:BAD_INPUT_KEY', 'ATATT3xFfGF0-literal-key'), expect: /connections\[0\]\.apiKey: must be a reference/ },
+  { name: 'secret variable missing', yaml: file('', ''), expect: /apiKey env:BAD_INPUT_KEY: the environment variable BAD_INPUT_KEY is not set/, env: { BAD_INPUT_KEY: '' } },
+  { name: 'secret file missing', yaml: file('', '').replace('env:BAD_INPUT_KEY', 'file:/nonexistent/atlassian-key'), expect: /apiKey file:\/nonexistent\/atlassian-key: the file does not exist/ },
+];
+
+async function scheduleIds(): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const s of client.schedule.list()) ids.push(s.scheduleId);
+  return ids.sort();
+}
+
+beforeAll(async () => {
+  client = await temporalClient();
+  dir = mkdtempSync(join(tmpdir(), 'audit-collect-bad-'));
+});
+
+afterAll(async () => client?.connection.close());
+
+test.each(CASES)('$name: a clear error, exit 2, no schedule touched', async ({ name, yaml, expect: pattern, env }) => {
+  const before = await scheduleIds();
+  const path = join(dir, `${name.replace(/\W+/g, '-')}.yaml`);
+  writeFileSync(path, yaml);
+  const { code, stdout, stderr } = await runCli(['apply', path], { BAD_INPUT_KEY: 'set', ...env });
+  expect(stderr).toMatch(pattern);
+  expect(stderr).toContain('No schedule was changed.');
+  expect(stderr).not.toContain('ATATT3xFfGF0-literal-key');
+  expect(stdout).toBe('');
+  expect(code).toBe(2);
+  expect(await scheduleIds()).toEqual(before);
+});
+
+test('bad CLI arguments name the problem and exit 2', async () => {
+  expect(await runCli(['pause', 'some-rule'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--reason') });
+  expect(await runCli(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown command 'frobnicate'") });
+  expect(await runCli(['verify', 'some-rule', '--from', 'yesterday'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--from must be an ISO date') });
+  expect(await runCli(['status', 'no-such-rule'])).toMatchObject({ code: 4, stderr: expect.stringContaining("no schedule for rule 'no-such-rule'") });
+});
+
+test('a bad worker environment names each bad variable and exits 2', async () => {
+  const { code, stderr } = await runCli(['worker'], { AUDIT_COLLECT_PAGE_LIMIT: '9000', AUDIT_COLLECT_S3_FORCE_PATH_STYLE: 'maybe' });
+  expect(stderr).toContain('AUDIT_COLLECT_PAGE_LIMIT');
+  expect(stderr).toContain('AUDIT_COLLECT_S3_FORCE_PATH_STYLE');
+  expect(code).toBe(2);
+});

@@ -1,0 +1,219 @@
+import { DEFAULT_BASE_URL, RulesError, parseRules } from '../../client/rules';
+
+const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
+
+/** The example from the README. */
+const EXAMPLE = `
+connections:
+  - name: acme
+    orgId: ${ORG}
+    apiKey: env:ATLASSIAN_API_KEY        # or file:/run/secrets/atlassian; never the key itself
+    baseUrl: https://api.atlassian.com   # optional (this is the default)
+rules:
+  - id: acme-audit                       # lowercase letters, digits, hyphens
+    displayName: my-org-atlassian-audit  # optional, defaults to the id
+    connection: acme
+    destination: { bucket: audit-logs, prefix: atlassian/audit/ }
+    interval: 5m                         # optional, default 5m, at least 1m
+    startFrom: 7d                        # optional
+    paused: false                        # optional
+`;
+
+interface Overrides {
+  connection?: string;
+  rule?: string;
+  bucket?: string;
+  prefix?: string;
+  extraConnections?: string;
+  extraRules?: string;
+}
+
+/** A minimal valid file; each override adds or replaces lines to break one thing. */
+function file(o: Overrides = {}): string {
+  return `
+connections:
+  - name: acme
+    orgId: ${ORG}
+    apiKey: env:ATLASSIAN_API_KEY
+${o.connection ?? ''}
+${o.extraConnections ?? ''}
+rules:
+  - id: acme-audit
+    connection: acme
+    destination:
+      bucket: ${JSON.stringify(o.bucket ?? 'audit-logs')}
+      prefix: ${JSON.stringify(o.prefix ?? 'atlassian/audit/')}
+${o.rule ?? ''}
+${o.extraRules ?? ''}
+`;
+}
+
+function problemsOf(text: string): { error: RulesError; problems: string[] } {
+  try {
+    parseRules(text, 'rules.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(RulesError);
+    const e = error as RulesError;
+    expect(e.file).toBe('rules.yaml');
+    for (const p of e.problems) expect(e.message).toContain(p);
+    return { error: e, problems: e.problems };
+  }
+  throw new Error('expected a RulesError');
+}
+
+/** Asserts that a problem names `path` and says `what`, in both the problems list and the message. */
+function expectProblem(text: string, path: string, what?: string | RegExp): RulesError {
+  const { error, problems } = problemsOf(text);
+  const hit = problems.find((p) => p.startsWith(`${path}: `));
+  expect({ path, hit, problems }).toEqual(expect.objectContaining({ hit: expect.any(String) }));
+  if (what instanceof RegExp) expect(hit).toMatch(what);
+  else if (what) expect(hit).toContain(what);
+  expect(error.message).toContain(`${path}: `);
+  return error;
+}
+
+describe('parseRules: valid files', () => {
+  it('parses the README example', () => {
+    expect(parseRules(EXAMPLE)).toEqual([
+      {
+        paused: false,
+        spec: {
+          id: 'acme-audit',
+          displayName: 'my-org-atlassian-audit',
+          connection: { name: 'acme', orgId: ORG, apiKeyRef: 'env:ATLASSIAN_API_KEY', baseUrl: 'https://api.atlassian.com' },
+          destination: { bucket: 'audit-logs', prefix: 'atlassian/audit/' },
+          interval: '5m',
+          startFrom: '7d',
+        },
+      },
+    ]);
+  });
+
+  it('fills in the defaults', () => {
+    const [rule] = parseRules(file());
+    expect(DEFAULT_BASE_URL).toBe('https://api.atlassian.com');
+    expect(rule.paused).toBe(false);
+    expect(rule.spec.interval).toBe('5m');
+    expect(rule.spec.startFrom).toBe('7d');
+    expect(rule.spec.displayName).toBe('acme-audit');
+    expect(rule.spec.connection.baseUrl).toBe('https://api.atlassian.com');
+  });
+
+  it('keeps explicit values, a file: key reference, lowercases the org ID and trims the base URL', () => {
+    const text = file({ rule: '    interval: 1h\n    startFrom: 180d\n    paused: true' })
+      .replace(ORG, ORG.toUpperCase())
+      .replace('env:ATLASSIAN_API_KEY', 'file:/run/secrets/atlassian\n    baseUrl: http://127.0.0.1:8080/');
+    const [rule] = parseRules(text);
+    expect(rule.paused).toBe(true);
+    expect(rule.spec.interval).toBe('1h');
+    expect(rule.spec.startFrom).toBe('180d');
+    expect(rule.spec.connection).toEqual({ name: 'acme', orgId: ORG, apiKeyRef: 'file:/run/secrets/atlassian', baseUrl: 'http://127.0.0.1:8080' });
+  });
+
+  it('lets several rules share a connection', () => {
+    const rules = parseRules(file({ extraRules: '  - id: second\n    connection: acme\n    destination: { bucket: other-bucket, prefix: x/ }' }));
+    expect(rules.map((r) => r.spec.id)).toEqual(['acme-audit', 'second']);
+  });
+});
+
+describe('parseRules: every bad field is named', () => {
+  it('a bad orgId', () => {
+    expectProblem(file().replace(ORG, 'acme-corp'), 'connections[0].orgId', 'UUID');
+  });
+
+  it('an API key given as a literal value, without repeating it', () => {
+    const literal = 'ATCTT3xFfGN0abcdefSECRET123';
+    const error = expectProblem(file().replace('env:ATLASSIAN_API_KEY', literal), 'connections[0].apiKey', 'never the key itself');
+    expect(error.message).not.toContain(literal);
+    expect(error.problems.join('\n')).not.toContain(literal);
+  });
+
+  it('an unknown connection', () => {
+    expectProblem(file().replace('connection: acme', 'connection: globex'), 'rules[0].connection', "unknown connection 'globex'");
+  });
+
+  it('a duplicate rule id', () => {
+    const text = file({ extraRules: '  - id: acme-audit\n    connection: acme\n    destination: { bucket: audit-logs, prefix: other/ }' });
+    expectProblem(text, 'rules[1].id', "duplicate rule id 'acme-audit'");
+  });
+
+  it('a duplicate connection name', () => {
+    const text = file({ extraConnections: `  - name: acme\n    orgId: ${ORG}\n    apiKey: env:OTHER` });
+    expectProblem(text, 'connections[1].name', "duplicate connection name 'acme'");
+  });
+
+  it.each(['Audit-Logs', 'audit_logs', 'ab', '192.168.1.10', 'a'.repeat(64), 'audit..logs', '-audit'])('bucket %j', (bucket) => {
+    expectProblem(file({ bucket }), 'rules[0].destination.bucket', 'valid S3 bucket name');
+  });
+
+  it.each([
+    ['/atlassian/audit/', 'must not start with /'],
+    ['atlassian/../audit/', 'must not contain . or .. segments'],
+    ['atlassian/audit', 'must end with /'],
+    ['_audit-collect/', 'must not be under _audit-collect/'],
+    ['_audit-collect/state/', 'must not be under _audit-collect/'],
+    ['atlassian//audit/', '//'],
+  ])('prefix %j', (prefix, what) => {
+    expectProblem(file({ prefix }), 'rules[0].destination.prefix', what);
+  });
+
+  it('an interval under 1m', () => {
+    expectProblem(file({ rule: '    interval: 30s' }), 'rules[0].interval', 'at least 1m');
+  });
+
+  it('a malformed interval', () => {
+    expectProblem(file({ rule: '    interval: 5 minutes' }), 'rules[0].interval', 'must be a duration');
+  });
+
+  it('a startFrom beyond 180 days', () => {
+    expectProblem(file({ rule: '    startFrom: 200d' }), 'rules[0].startFrom', '180 days');
+  });
+
+  it('a startFrom in the future', () => {
+    const future = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    expectProblem(file({ rule: `    startFrom: "${future}"` }), 'rules[0].startFrom', 'future');
+  });
+
+  it('a malformed startFrom', () => {
+    expectProblem(file({ rule: '    startFrom: last week' }), 'rules[0].startFrom', 'must be a duration back from now');
+  });
+
+  it('an unknown key (strict objects), naming the key', () => {
+    expectProblem(file({ rule: '    intervall: 5m' }), 'rules[0]', 'intervall');
+    expectProblem(file({ connection: '    apikey: env:X' }), 'connections[0]', 'apikey');
+    expectProblem(file() + 'extra: 1\n', '(top level)', 'extra');
+  });
+
+  it('malformed YAML', () => {
+    const { problems } = problemsOf('connections: [\n  - name: acme\nrules: {');
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.every((p) => p.startsWith('YAML: '))).toBe(true);
+    expect(problems.every((p) => !p.includes('\n'))).toBe(true);
+  });
+
+  it('an empty file', () => {
+    problemsOf('');
+  });
+
+  it('reports many errors in one file together', () => {
+    const text = file({
+      bucket: 'Bad_Bucket',
+      prefix: '/no-trailing-slash',
+      rule: '    interval: 30s\n    startFrom: 200d\n    intervall: 5m',
+      extraRules: '  - id: acme-audit\n    connection: globex\n    destination: { bucket: audit-logs, prefix: x/ }',
+    }).replace(ORG, 'not-a-uuid');
+    const { error, problems } = problemsOf(text);
+    const paths = [
+      'connections[0].orgId',
+      'rules[0].destination.bucket',
+      'rules[0].destination.prefix',
+      'rules[0].interval',
+      'rules[0].startFrom',
+      'rules[0]',
+      'rules[1].id',
+      'rules[1].connection',
+    ];
+    for (const path of paths) expect(problems.some((p) => p.startsWith(`${path}: `))).toBe(true);
+    expect(error.message).toMatch(new RegExp(`^rules\\.yaml has ${problems.length} problems:`));
+  });
+});

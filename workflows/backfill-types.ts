@@ -1,0 +1,213 @@
+// Backfills: types, IDs, slice planning and progress arithmetic shared by the backfill workflows,
+// the backfill activity and the CLI. Pure: no I/O, nothing here may hold a secret.
+import type { Position, RuleSpec } from './types';
+
+export const BACKFILL_ID_PREFIX = 'backfill-';
+export const DEFAULT_BACKFILL_CONCURRENCY = 4;
+/** Each running slice holds one activity slot and competes for the org's request budget. */
+export const MAX_BACKFILL_CONCURRENCY = 16;
+/** Bounds the parent's history: a few events per slice. */
+export const MAX_SLICES = 200;
+const DAY_MS = 86_400_000;
+
+export interface BackfillInput {
+  rule: RuleSpec;
+  /** The range `[fromMs, toMs)` in epoch ms. */
+  fromMs: number;
+  toMs: number;
+  concurrency: number;
+  /** T0: live collection owns every event processed at or after this instant; the backfill drops them. */
+  liveStartMs: number;
+}
+
+/** A slice's window; both bounds inclusive, as the API takes them. Slices are disjoint. */
+export interface SliceSpec {
+  index: number;
+  fromMs: number;
+  toMs: number;
+}
+
+/** A slice's own cursor and counts: what it resumes from after a failure or a continue-as-new. */
+export interface SliceState {
+  position: Position;
+  batches: number;
+  events: number;
+  /** Events the API returned at or after T0, left to live collection. */
+  dropped: number;
+  objects: number;
+  bytes: number;
+  lastProcessedAt: string | null;
+  done: boolean;
+}
+
+export interface SliceInput {
+  rule: RuleSpec;
+  /** Names the backfill in object keys, e.g. `backfill-20250501T000000Z-20250508T000000Z`. */
+  backfillTag: string;
+  slice: SliceSpec;
+  liveStartMs: number;
+  /** Set when the slice continues as new. */
+  state?: SliceState;
+}
+
+export interface BackfillBatchInput {
+  rule: RuleSpec;
+  backfillTag: string;
+  slice: SliceSpec;
+  liveStartMs: number;
+  position: Position;
+  /** The batch's number within its slice: names its object. */
+  batch: number;
+}
+
+export interface BackfillBatchResult {
+  nextPosition: Position;
+  events: number;
+  dropped: number;
+  rawBytes: number;
+  bytes: number;
+  key: string | null;
+  caughtUp: boolean;
+  lastProcessedAt: string | null;
+}
+
+export type SliceStatus = 'pending' | 'running' | 'done';
+
+export interface SliceReport extends SliceSpec {
+  status: SliceStatus;
+  state: SliceState | null;
+}
+
+/** What the backfill's `progress` query answers, and what the workflow returns. */
+export interface BackfillProgress {
+  backfillId: string;
+  ruleId: string;
+  from: string;
+  to: string;
+  liveStart: string;
+  concurrency: number;
+  slices: { total: number; done: number; running: number };
+  events: number;
+  dropped: number;
+  objects: number;
+  bytes: number;
+  /** Everything processed before this instant is written (the earliest unfinished slice's position). */
+  position: string;
+  /** Share of the range covered, 0 to 1. */
+  fraction: number;
+  startedAt: string;
+  updatedAt: string;
+  eventsPerSecond: number;
+  /** Estimated time left at the pace so far; null before there is a pace. */
+  etaMs: number | null;
+}
+
+/** `20250501T000000Z`, with `.123` before the Z when the instant has milliseconds. */
+export function compactIso(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace('.000Z', 'Z');
+}
+
+export function backfillTag(fromMs: number, toMs: number): string {
+  return `${BACKFILL_ID_PREFIX}${compactIso(fromMs)}-${compactIso(toMs)}`;
+}
+
+/** The same rule and range always give the same ID, so a repeated request finds the running backfill. */
+export function backfillWorkflowId(params: { ruleId: string; fromMs: number; toMs: number }): string {
+  return `${BACKFILL_ID_PREFIX}${params.ruleId}-${compactIso(params.fromMs)}-${compactIso(params.toMs)}`;
+}
+
+export function sliceWorkflowId(backfillId: string, index: number): string {
+  return `${backfillId}-slice-${String(index).padStart(3, '0')}`;
+}
+
+/**
+ * Splits `[fromMs, toMs)` into disjoint slices with inclusive bounds (the `to` of one is the `from`
+ * of the next minus 1 ms): about a day each, at least `concurrency` of them, at most MAX_SLICES.
+ */
+export function planSlices(params: { fromMs: number; toMs: number; concurrency: number }): SliceSpec[] {
+  const span = params.toMs - params.fromMs;
+  if (!(span > 0)) throw new Error(`an empty range: from ${params.fromMs} is not before to ${params.toMs}`);
+  const count = Math.max(1, Math.min(span, MAX_SLICES, Math.max(params.concurrency, Math.ceil(span / DAY_MS))));
+  const step = Math.floor(span / count);
+  return Array.from({ length: count }, (_, index) => ({
+    index,
+    fromMs: params.fromMs + index * step,
+    toMs: index === count - 1 ? params.toMs - 1 : params.fromMs + (index + 1) * step - 1,
+  }));
+}
+
+export function initialSliceState(slice: SliceSpec): SliceState {
+  return { position: { fromMs: slice.fromMs, toMs: slice.toMs }, batches: 0, events: 0, dropped: 0, objects: 0, bytes: 0, lastProcessedAt: null, done: false };
+}
+
+/** The slice's state after a batch: the workflow moves its cursor only from the activity's result. */
+export function advanceSlice(state: SliceState, batch: BackfillBatchResult): SliceState {
+  return {
+    position: batch.nextPosition,
+    batches: state.batches + 1,
+    events: state.events + batch.events,
+    dropped: state.dropped + batch.dropped,
+    objects: state.objects + (batch.key ? 1 : 0),
+    bytes: state.bytes + batch.bytes,
+    lastProcessedAt: batch.lastProcessedAt ?? state.lastProcessedAt,
+    done: batch.caughtUp,
+  };
+}
+
+/** How far through its window a slice is, 0 to 1, judged by the last processedAt it wrote. */
+function sliceFraction(slice: SliceReport): number {
+  if (slice.status === 'done') return 1;
+  const at = slice.state?.lastProcessedAt ? Date.parse(slice.state.lastProcessedAt) : NaN;
+  if (slice.status === 'pending' || Number.isNaN(at)) return 0;
+  return Math.min(1, Math.max(0, (at - slice.fromMs) / (slice.toMs + 1 - slice.fromMs)));
+}
+
+/** What a progress report needs of the backfill's input. */
+export interface BackfillRange {
+  ruleId: string;
+  fromMs: number;
+  toMs: number;
+  liveStartMs: number;
+  concurrency: number;
+}
+
+/** Sums the slices into the backfill's progress, with the pace and ETA as of `nowMs`. */
+export function summarize(params: {
+  backfillId: string;
+  range: BackfillRange;
+  slices: SliceReport[];
+  startedAtMs: number;
+  nowMs: number;
+}): BackfillProgress {
+  const { range: input, slices } = params;
+  const sum = (pick: (s: SliceState) => number) => slices.reduce((total, s) => total + (s.state ? pick(s.state) : 0), 0);
+  const span = input.toMs - input.fromMs;
+  const fraction = slices.reduce((total, s) => total + sliceFraction(s) * (s.toMs + 1 - s.fromMs), 0) / span;
+  const unfinished = slices.find((s) => s.status !== 'done');
+  const positionMs = !unfinished ? input.toMs : unfinished.state?.lastProcessedAt ? Date.parse(unfinished.state.lastProcessedAt) : unfinished.fromMs;
+  const elapsedMs = Math.max(0, params.nowMs - params.startedAtMs);
+  const events = sum((s) => s.events);
+  return {
+    backfillId: params.backfillId,
+    ruleId: input.ruleId,
+    from: new Date(input.fromMs).toISOString(),
+    to: new Date(input.toMs).toISOString(),
+    liveStart: new Date(input.liveStartMs).toISOString(),
+    concurrency: input.concurrency,
+    slices: {
+      total: slices.length,
+      done: slices.filter((s) => s.status === 'done').length,
+      running: slices.filter((s) => s.status === 'running').length,
+    },
+    events,
+    dropped: sum((s) => s.dropped),
+    objects: sum((s) => s.objects),
+    bytes: sum((s) => s.bytes),
+    position: new Date(positionMs).toISOString(),
+    fraction,
+    startedAt: new Date(params.startedAtMs).toISOString(),
+    updatedAt: new Date(params.nowMs).toISOString(),
+    eventsPerSecond: elapsedMs > 0 ? (events * 1000) / elapsedMs : 0,
+    etaMs: fraction >= 1 ? 0 : fraction > 0 ? Math.round((elapsedMs * (1 - fraction)) / fraction) : null,
+  };
+}
