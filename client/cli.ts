@@ -136,7 +136,7 @@ async function run(argv: string[]): Promise<number> {
     const codec = codecFromEnv();
     if (!codec) throw new UsageError('codec-server needs AUDIT_COLLECT_ENCRYPTION_KEY (the key the worker encrypts with)');
     const port = Number(values.port ?? 8888);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port must be a port number, not '${values.port}'`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not '${values.port}'`);
     const server = await startCodecServer({ codec, port, allowOrigin: values['ui-origin'] ?? 'http://127.0.0.1:8233' });
     console.error(`codec server at ${server.url}; start the Web UI with --ui-codec-endpoint ${server.url}`);
     await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
@@ -269,6 +269,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof RuleNotFoundError || error instanceof BackfillNotFoundError) {
       console.error(`audit-collect: ${error.message}`);
       return EXIT.notFound;
+    }
+    if (/Unknown encoding: binary\/encrypted/.test(String((error as Error).message))) {
+      console.error('audit-collect: the payloads are encrypted; set AUDIT_COLLECT_ENCRYPTION_KEY (and _KEY_ID) to the key the worker uses');
+      return EXIT.usage;
     }
     if (error instanceof TemporalUnreachableError) {
       console.error(`audit-collect: ${error.message}`);

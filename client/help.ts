@@ -2,7 +2,8 @@
 // (backfill prints its own, from client/backfill.ts.)
 
 const EXIT_CODES = `Exit codes: 0 success; 1 the operation failed (Temporal unreachable, a run failed);
-2 bad input (usage, rules file, worker environment); 4 no such rule.`;
+2 bad input (usage, rules file, worker environment); 3 verify found missing, duplicate or
+malformed events; 4 no such rule.`;
 
 const CONNECTION = `Environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default 'default').`;
 

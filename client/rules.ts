@@ -15,7 +15,7 @@ const MIN_INTERVAL_MS = 60_000;
 const Connection = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be 1-63 letters, digits, - or _'),
-    orgId: z.string().regex(UUID, 'must be the organization UUID shown in Atlassian Administration'),
+    orgId: z.string({ invalid_type_error: 'must be the organization UUID shown in Atlassian Administration' }).regex(UUID, 'must be the organization UUID shown in Atlassian Administration'),
     apiKey: z
       .string()
       .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/, 'must be a reference, env:VARIABLE or file:/absolute/path, never the key itself'),

@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { startSimulator, type Simulator } from '../../simulator/server';
 import { scheduleId, triggerRule } from '../../client/schedules';
 import type { CollectResult } from '../../workflows/types';
-import { createBucket, getObject, listKeys, readEvents, runCli, startWorker, temporalClient, useTestEnv, zstdDecode } from '../helpers/servers';
+import { TEST_SERVERS, createBucket, getObject, listKeys, readEvents, runCli, startWorker, temporalClient, useTestEnv, zstdDecode } from '../helpers/servers';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 const API_KEY = 'sim-secret-api-key-7f3a9c2e1b';
@@ -212,13 +212,15 @@ rules:
   expect(ids).not.toContain('audit-collect-second-rule');
 });
 
-test('the API key appears in no workflow history, result or object', async () => {
+test('the API key and the S3 secret key appear in no workflow history, result or object', async () => {
   let histories = 0;
   for await (const execution of client.workflow.list({ query: `RuleId = '${RULE}'` })) {
     const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
     const json = JSON.stringify(history);
-    expect(json).not.toContain(API_KEY);
-    expect(json).not.toContain(Buffer.from(API_KEY).toString('base64'));
+    for (const secret of [API_KEY, TEST_SERVERS.s3SecretKey]) {
+      expect(json).not.toContain(secret);
+      expect(json).not.toContain(Buffer.from(secret).toString('base64'));
+    }
     histories += 1;
   }
   expect(histories).toBeGreaterThanOrEqual(5);
@@ -228,5 +230,6 @@ test('the API key appears in no workflow history, result or object', async () =>
     const body = await getObject(BUCKET, key);
     const text = key.endsWith('.zst') ? zstdDecode(body) : body.toString('utf8');
     expect(text).not.toContain(API_KEY);
+    expect(text).not.toContain(TEST_SERVERS.s3SecretKey);
   }
 });

@@ -35,6 +35,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Other test files list schedules without the key: leave no encrypted memo behind.
+  await runCli(['delete', 'enc-audit'], ENV);
   codecServer?.kill();
   await worker.kill('SIGTERM');
   await sim?.close();
@@ -75,7 +77,8 @@ rules:
   // The codec server decodes the payload as the Web UI would ask it to.
   const { spawn } = await import('node:child_process');
   codecServer = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'audit-collect'), 'codec-server', '--port', '0'], { env: { ...process.env, ...ENV } });
-  const url = await new Promise<string>((resolve) => {
+  const url = await new Promise<string>((resolve, reject) => {
+    codecServer!.once('exit', (code) => reject(new Error(`codec server exited with ${code}`)));
     let err = '';
     codecServer!.stderr!.on('data', (d) => {
       err += d;
