@@ -6,7 +6,7 @@ import type { ConnectionSpec, Position } from '../workflows/types';
 import { ErrorType, classifyS3Error } from './errors';
 import type { AuditEvent, EventSource } from './io/atlassian';
 import type { Priority } from './io/pacer';
-import type { ObjectStore } from './io/s3';
+import type { ObjectStore, PutParams } from './io/s3';
 import type { Compressor } from './io/zstd';
 
 export interface PagesRead {
@@ -82,6 +82,15 @@ export function toNdjson(lines: string[]): Buffer {
   return Buffer.from(lines.join('\n') + '\n');
 }
 
+/** A PutObject whose S3 errors come back classified (retryable or needs-a-human). */
+export async function putClassified(store: ObjectStore, params: PutParams): Promise<void> {
+  try {
+    await store.put(params);
+  } catch (error) {
+    throw classifyS3Error({ error, bucket: params.bucket, key: params.key });
+  }
+}
+
 /**
  * Writes the lines as one NDJSON object in a zstd frame, with the metadata every events object
  * carries; S3 errors come back classified. Returns the raw and the compressed size.
@@ -99,23 +108,19 @@ export async function writeEvents(params: {
   const { bucket, key } = params;
   const raw = toNdjson(params.lines);
   const body = await params.compressor.compress(raw);
-  try {
-    await params.store.put({
-      bucket,
-      key,
-      body,
-      contentType: 'application/x-ndjson',
-      contentEncoding: 'zstd',
-      metadata: {
-        'rule-id': params.ruleId,
-        'event-count': String(params.lines.length),
-        'first-processed-at': params.firstProcessedAt,
-        'last-processed-at': params.lastProcessedAt,
-      },
-    });
-  } catch (error) {
-    throw classifyS3Error({ error, bucket, key });
-  }
+  await putClassified(params.store, {
+    bucket,
+    key,
+    body,
+    contentType: 'application/x-ndjson',
+    contentEncoding: 'zstd',
+    metadata: {
+      'rule-id': params.ruleId,
+      'event-count': String(params.lines.length),
+      'first-processed-at': params.firstProcessedAt,
+      'last-processed-at': params.lastProcessedAt,
+    },
+  });
   return { rawBytes: raw.length, bytes: body.length };
 }
 

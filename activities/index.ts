@@ -7,10 +7,10 @@ import { RETENTION_MS, resolveStartFrom } from '../common/duration';
 import { scheduleIdOf, type BatchInput, type BatchResult, type Checkpoint, type CollectState, type RuleSpec } from '../workflows/types';
 import { classifyS3Error, configError } from './errors';
 import { createCollectorMetrics, type CollectorMetrics } from './metrics';
-import { heartbeating, readPages, writeEvents } from './batch';
+import { heartbeating, putClassified, readPages, writeEvents } from './batch';
 import { createBackfillActivities } from './backfill';
 import type { EventSource } from './io/atlassian';
-import type { ObjectStore, PutParams } from './io/s3';
+import type { ObjectStore } from './io/s3';
 import type { SecretResolver } from './io/secrets';
 import type { Compressor } from './io/zstd';
 import { checkpointKey, objectKey, positionToken } from './keys';
@@ -33,17 +33,9 @@ export function createActivities(deps: ActivityDeps) {
   const now = deps.now ?? Date.now;
   const metrics = deps.metrics ?? createCollectorMetrics();
 
-  async function put(params: PutParams): Promise<void> {
-    try {
-      await deps.store.put(params);
-    } catch (error) {
-      throw classifyS3Error({ error, bucket: params.bucket, key: params.key });
-    }
-  }
-
   async function writeCheckpoint(rule: RuleSpec, state: CollectState): Promise<void> {
     const checkpoint: Checkpoint = { ruleId: rule.id, orgId: rule.connection.orgId, updatedAt: new Date(now()).toISOString(), ...state };
-    await put({
+    await putClassified(deps.store, {
       bucket: rule.destination.bucket,
       key: checkpointKey(rule.id),
       body: Buffer.from(JSON.stringify(checkpoint, null, 2) + '\n'),
