@@ -3,6 +3,10 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+# glibc malloc: two arenas instead of one per thread (zstd and the Temporal core run on several),
+# and a fixed mmap threshold so freed page-sized buffers go back to the OS instead of fragmenting
+# the heap: ~30-40 MB less resident memory for ~10-20 % more CPU (docs/benchmarks.md).
+ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 # Sources only; .dockerignore leaves out tests, docs and local state.

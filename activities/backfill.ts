@@ -1,8 +1,8 @@
-// The backfill batch: like the live batch it follows a few pages and writes one object, but from a
-// slice's own cursor within a closed window, behind live requests in the org's budget, without
-// the events live collection owns, and without touching the live rule's checkpoint.
+// The backfill batch: it follows a few pages and writes one object, like one object of a live
+// batch, but from a slice's own cursor within a closed window, behind live requests in the org's
+// budget, without the events live collection owns, and without touching the live rule's checkpoint.
 import type { BackfillBatchInput, BackfillBatchResult } from '../workflows/backfill-types';
-import { heartbeating, readPages, writeEvents } from './batch';
+import { hasEvents, heartbeating, readPages, writeEvents } from './batch';
 import type { ActivityDeps } from './index';
 import { backfillObjectKey } from './keys';
 
@@ -13,11 +13,12 @@ export function createBackfillActivities(deps: ActivityDeps) {
     const apiKey = deps.secrets.resolve({ ref: connection.apiKeyRef, connection: connection.name });
     const read = await readPages({
       source: deps.source,
+      compressor: deps.compressor,
       connection,
       apiKey,
       start: input.position,
       pageLimit: deps.pageLimit,
-      maxPages: deps.pagesPerBatch,
+      maxPages: deps.pagesPerObject,
       onPage: ({ pages, events }) => Object.assign(progress, { pages, events }),
       priority: 'backfill',
       // Live collection owns every event processed at or after its start point T0.
@@ -27,7 +28,7 @@ export function createBackfillActivities(deps: ActivityDeps) {
     let key: string | null = null;
     let rawBytes = 0;
     let bytes = 0;
-    if (read.firstProcessedAt !== null && read.lastProcessedAt !== null) {
+    if (hasEvents(read)) {
       key = backfillObjectKey({
         prefix: destination.prefix,
         ruleId: rule.id,
@@ -36,19 +37,11 @@ export function createBackfillActivities(deps: ActivityDeps) {
         sliceFromMs: slice.fromMs,
         batch: input.batch,
       });
-      ({ rawBytes, bytes } = await writeEvents({
-        ...deps,
-        bucket: destination.bucket,
-        key,
-        ruleId: rule.id,
-        lines: read.lines,
-        firstProcessedAt: read.firstProcessedAt,
-        lastProcessedAt: read.lastProcessedAt,
-      }));
+      ({ rawBytes, bytes } = await writeEvents({ store: deps.store, bucket: destination.bucket, key, ruleId: rule.id, read }));
     }
     return {
       nextPosition: read.position,
-      events: read.lines.length,
+      events: read.body.events,
       dropped: read.dropped,
       rawBytes,
       bytes,
@@ -62,7 +55,7 @@ export function createBackfillActivities(deps: ActivityDeps) {
     /** One batch of a backfill slice, heartbeating while it runs. */
     async backfillBatch(input: BackfillBatchInput): Promise<BackfillBatchResult> {
       const progress = { pages: 0, events: 0 };
-      return heartbeating(progress, () => backfillBatch(input, progress));
+      return heartbeating(() => progress, () => backfillBatch(input, progress));
     },
   };
 }

@@ -7,14 +7,15 @@ import { RETENTION_MS, resolveStartFrom } from '../common/duration';
 import { scheduleIdOf, type BatchInput, type BatchResult, type Checkpoint, type CollectState, type RuleSpec } from '../workflows/types';
 import { classifyS3Error, configError } from './errors';
 import { createCollectorMetrics, type CollectorMetrics } from './metrics';
-import { heartbeating, putClassified, readPages, writeEvents } from './batch';
+import { heartbeating, putClassified } from './batch';
+import { collectObjects } from './objects';
 import { createBackfillActivities } from './backfill';
 import type { EventSource } from './io/atlassian';
 import type { ObjectStore } from './io/s3';
 import type { SecretResolver } from './io/secrets';
 import type { Compressor } from './io/zstd';
-import { checkpointKey, objectKey, positionToken } from './keys';
-import { advance } from '../workflows/state';
+import { checkpointKey, positionToken } from './keys';
+import { addObject, advance, emptyBatch, type ObjectStep } from '../workflows/state';
 
 export interface ActivityDeps {
   source: EventSource;
@@ -23,8 +24,10 @@ export interface ActivityDeps {
   secrets: SecretResolver;
   /** Events per request (the API allows 1 to 500). */
   pageLimit: number;
-  /** Pages followed before one upload: bounds the memory of a batch and the size of an object. */
-  pagesPerBatch: number;
+  /** Pages per uploaded object: bounds the size of an object and the memory it takes to build. */
+  pagesPerObject: number;
+  /** A collect batch starts no new object after this long (it always writes at least one). */
+  batchMs: number;
   now?: () => number;
   metrics?: CollectorMetrics;
 }
@@ -77,10 +80,77 @@ export function createActivities(deps: ActivityDeps) {
       return { position: { fromMs: startPointMs }, startPointMs, lastProcessedAt: null, totals: { events: 0, objects: 0, bytes: 0 } };
     },
 
-    /** One batch (see `collectBatch` below), heartbeating while it runs. */
-    async collectBatch(input: BatchInput): Promise<BatchResult> {
-      const progress = { pages: 0, events: 0 };
-      return heartbeating(progress, () => collectBatch(input, progress));
+    /**
+     * One batch: objects read back to back from the state's position, each uploaded under a key
+     * derived from where it starts and mirrored in the checkpoint, for up to `batchMs` (at least one
+     * object). Heartbeats carry the progress, so a retried batch resumes after its last object.
+     * The workflow advances only from the returned result.
+     */
+    async collectBatch({ rule, state }: BatchInput): Promise<BatchResult> {
+      const context = Context.current();
+      const { connection, destination } = rule;
+      const apiKey = deps.secrets.resolve({ ref: connection.apiKeyRef, connection: connection.name });
+      const resumed = context.info.heartbeatDetails;
+      let batch = emptyBatch(state.position);
+      if (isBatchResult(resumed)) {
+        batch = resumed;
+        log.info('batch resumes after the objects an earlier attempt wrote', { ruleId: rule.id, objects: batch.objects, events: batch.events });
+      }
+      const deadline = now() + deps.batchMs;
+      const collecting = heartbeating(
+        () => batch,
+        () =>
+          collectObjects({
+            ...deps,
+            connection,
+            apiKey,
+            bucket: destination.bucket,
+            prefix: destination.prefix,
+            ruleId: rule.id,
+            start: batch.nextPosition,
+            pagesPerObject: deps.pagesPerObject,
+            another: () => now() < deadline && !context.cancellationSignal.aborted,
+            done: async ({ start, read, key, rawBytes, bytes }) => {
+              const object: ObjectStep = {
+                nextPosition: read.position,
+                events: read.body.events,
+                rawBytes,
+                bytes,
+                key,
+                caughtUp: read.caughtUp,
+                lastProcessedAt: read.lastProcessedAt,
+              };
+              const next = addObject(batch, object);
+              if (key !== null || positionToken(read.position) !== positionToken(start)) {
+                await writeCheckpoint(rule, advance(state, next));
+              }
+              batch = next;
+              context.heartbeat(batch);
+              const lastProcessedAt = batch.lastProcessedAt ?? state.lastProcessedAt;
+              metrics.objectWritten({ ruleId: rule.id, events: object.events, bytes, lastProcessedAt, nowMs: now() });
+              if (key !== null) log.info('object written', { ruleId: rule.id, key, events: object.events, bytes, lastProcessedAt });
+            },
+          }),
+      );
+      try {
+        await collecting;
+      } catch (error) {
+        // A batch that got somewhere returns what it wrote; the error meets the next batch, whose
+        // retries back off from the start, instead of this batch's attempts piling up over a long
+        // catch-up. A batch with nothing written fails as usual.
+        const moved = batch.objects > 0 || positionToken(batch.nextPosition) !== positionToken(state.position);
+        if (!moved || context.cancellationSignal.aborted) throw error;
+        batch = { ...batch, caughtUp: false };
+        log.warn('batch ends early with what it wrote; the next batch retries', {
+          ruleId: rule.id,
+          objects: batch.objects,
+          events: batch.events,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      const { events, objects, bytes, caughtUp } = batch;
+      log.info('batch done', { ruleId: rule.id, events, objects, bytes, caughtUp, lastProcessedAt: batch.lastProcessedAt ?? state.lastProcessedAt });
+      return batch;
     },
 
     /** Pauses the rule's schedule with a note saying what a human must fix. */
@@ -92,45 +162,12 @@ export function createActivities(deps: ActivityDeps) {
       }
     },
   };
+}
 
-  /**
-   * Follows up to `pagesPerBatch` pages from the state's position, uploads them as one NDJSON zstd
-   * object under a key derived from that position, mirrors the checkpoint, and returns the next
-   * position. The workflow advances only from this return value.
-   */
-  async function collectBatch({ rule, state }: BatchInput, progress: { pages: number; events: number }): Promise<BatchResult> {
-    const { connection, destination } = rule;
-    const apiKey = deps.secrets.resolve({ ref: connection.apiKeyRef, connection: connection.name });
-    const start = state.position;
-    const read = await readPages({
-      source: deps.source,
-      connection,
-      apiKey,
-      start,
-      pageLimit: deps.pageLimit,
-      maxPages: deps.pagesPerBatch,
-      onPage: ({ pages, events }) => Object.assign(progress, { pages, events }),
-    });
-    const { lines, position, caughtUp, lastProcessedAt } = read;
-
-    let key: string | null = null;
-    let rawBytes = 0;
-    let bytes = 0;
-    if (read.firstProcessedAt !== null && lastProcessedAt !== null) {
-      const first = read.firstProcessedAt;
-      key = objectKey({ prefix: destination.prefix, ruleId: rule.id, firstProcessedAtMs: Date.parse(first), start });
-      ({ rawBytes, bytes } = await writeEvents({ ...deps, bucket: destination.bucket, key, ruleId: rule.id, lines, firstProcessedAt: first, lastProcessedAt }));
-    }
-
-    const result: BatchResult = { nextPosition: position, events: lines.length, rawBytes, bytes, key, caughtUp, lastProcessedAt };
-    if (key !== null || positionToken(position) !== positionToken(start)) {
-      await writeCheckpoint(rule, advance(state, result));
-    }
-    const cursorAt = lastProcessedAt ?? state.lastProcessedAt;
-    metrics.batchDone({ ruleId: rule.id, events: result.events, bytes, lastProcessedAt: cursorAt, nowMs: now() });
-    log.info('batch done', { ruleId: rule.id, events: result.events, bytes, key, caughtUp, lastProcessedAt: cursorAt });
-    return result;
-  }
+/** Heartbeat details of an earlier attempt of the batch, if that attempt recorded any. */
+function isBatchResult(value: unknown): value is BatchResult {
+  const v = value as Partial<BatchResult> | null | undefined;
+  return typeof v === 'object' && v !== null && typeof v.nextPosition === 'object' && typeof v.events === 'number' && Array.isArray(v.keys);
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -23,7 +23,8 @@ Environment (validated at start; a bad value exits 2 naming it):
   AUDIT_COLLECT_LOG_FORMAT                  json (default) or text
   AUDIT_COLLECT_LOG_LEVEL                   TRACE, DEBUG, INFO (default), WARN, ERROR
   AUDIT_COLLECT_TASK_QUEUE, AUDIT_COLLECT_HTTP_TIMEOUT_MS, AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE,
-  AUDIT_COLLECT_PAGE_LIMIT, AUDIT_COLLECT_PAGES_PER_BATCH   see the README
+  AUDIT_COLLECT_PAGE_LIMIT, AUDIT_COLLECT_PAGES_PER_OBJECT, AUDIT_COLLECT_BATCH_SECONDS
+                                            see the README
 
 Examples:
   ATLASSIAN_API_KEY=... AWS_REGION=eu-west-1 audit-collect worker

@@ -28,7 +28,7 @@ const API_KEY_ENV = 'BENCH_ATLASSIAN_API_KEY';
 const BUCKET = 'audit-bench';
 const S3_KEYS = { accessKey: 'audit-collect-bench', secretKey: 'audit-collect-bench-secret' };
 const PAGE_LIMIT = 500;
-const PAGES_PER_BATCH = 10;
+const PAGES_PER_OBJECT = 10;
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -270,7 +270,7 @@ async function floorRun(ctx: Context, index: number): Promise<Figures> {
     prefix: `floor/run-${index}/`,
     fromMs: Date.now() - 7 * 86_400_000,
     pageLimit: PAGE_LIMIT,
-    pagesPerBatch: PAGES_PER_BATCH,
+    pagesPerObject: PAGES_PER_OBJECT,
   };
   const { command, args } = tsNode(join(ROOT, 'scripts', 'bench', 'floor.ts'), [JSON.stringify(input)], ctx.nodeArgs);
   const out = await runJson<FloorOutput>({ name: 'floor', command, args, env: ctx.env, logFile: join(ctx.dir, `floor-${index}.log`) });
@@ -321,6 +321,15 @@ async function groveRun(ctx: Context, python: string, index: number): Promise<Fi
   return { events: out.events, wallMs: out.wallMs, rawBytes: ctx.rawBytes, bytes: out.bytes, cpuSeconds: out.cpuSeconds, peakRssBytes: out.peakRssBytes, writes: files };
 }
 
+/** The size of a response body, read as a stream (a million events' NDJSON is over 1 GB). */
+async function countBytes(url: string): Promise<number> {
+  const response = await fetch(url);
+  if (!response.ok || !response.body) throw new Error(`GET ${url} answered ${response.status}`);
+  let bytes = 0;
+  for await (const chunk of response.body) bytes += (chunk as Uint8Array).length;
+  return bytes;
+}
+
 async function main(argv: string[]): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let options: Options | undefined;
@@ -366,7 +375,7 @@ async function main(argv: string[]): Promise<number> {
     });
     stops.push(() => stopChild(simulator, 'SIGTERM'));
     const simUrl = `http://127.0.0.1:${ports.sim}`;
-    const served = Buffer.from(await (await fetch(`${simUrl}/_sim/orgs/${ORG}/events`)).arrayBuffer());
+    const servedBytes = await countBytes(`${simUrl}/_sim/orgs/${ORG}/events`);
 
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -378,10 +387,12 @@ async function main(argv: string[]): Promise<number> {
       AWS_SECRET_ACCESS_KEY: S3_KEYS.secretKey,
       AUDIT_COLLECT_S3_FORCE_PATH_STYLE: 'true',
       AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0',
-      AUDIT_COLLECT_PAGES_PER_BATCH: String(PAGES_PER_BATCH),
+      AUDIT_COLLECT_PAGES_PER_OBJECT: String(PAGES_PER_OBJECT),
       AUDIT_COLLECT_PAGE_LIMIT: String(PAGE_LIMIT),
       AUDIT_COLLECT_METRICS_ADDRESS: `127.0.0.1:${ports.metrics}`,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // As the worker's image runs (see Dockerfile): fewer glibc malloc arenas, less native memory.
+      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
       [API_KEY_ENV]: SIM_API_KEY,
     };
     Object.assign(process.env, { TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS });
@@ -390,7 +401,7 @@ async function main(argv: string[]): Promise<number> {
     );
     const client = await connectClient();
     stops.push(() => client.connection.close());
-    const ctx: Context = { dir, client, s3Log: servers[1].logFile, simUrl, rawBytes: served.length, events, env, nodeArgs: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profiles')}`] : [] };
+    const ctx: Context = { dir, client, s3Log: servers[1].logFile, simUrl, rawBytes: servedBytes, events, env, nodeArgs: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profiles')}`] : [] };
 
     const collector: Figures[] = [];
     const idle: IdleFigures[] = [];
@@ -427,7 +438,7 @@ async function main(argv: string[]): Promise<number> {
       machine: machine(),
       command,
       date: new Date().toISOString().slice(0, 10),
-      pagesPerBatch: PAGES_PER_BATCH,
+      pagesPerObject: PAGES_PER_OBJECT,
     };
     console.log(`\n${events.toLocaleString('en-US')} events, ${command}\n\n${renderTable(report)}\n\n${targetLines(report).join('\n')}`);
     const docFile = join(ROOT, 'docs', 'benchmarks.md');

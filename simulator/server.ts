@@ -238,7 +238,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const log = logs.get(parts[2]);
       if (!log) return send(res, 404, { error: `unknown org ${parts[2]}` });
       res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
-      for (const e of log.events) res.write(e.json + '\n');
+      // Honours backpressure: a million events need not sit in the socket's buffer at once.
+      for (const e of log.events) if (!res.write(e.json + '\n')) await new Promise((resolve) => res.once('drain', resolve));
       return res.end();
     }
     if (parts[1] === 'faults') {

@@ -16,7 +16,12 @@ const EnvSchema = z.object({
   /** Atlassian allows about 50 events-stream requests a minute per org; 0 turns pacing off. */
   AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: int(0, 100_000).default('50'),
   AUDIT_COLLECT_PAGE_LIMIT: int(1, 500).default('500'),
-  AUDIT_COLLECT_PAGES_PER_BATCH: int(1, 100).default('10'),
+  AUDIT_COLLECT_PAGES_PER_OBJECT: int(1, 100).default('10'),
+  /**
+   * A collect batch (one activity) writes objects back to back for this long, then reports to the
+   * workflow; 0 writes one object per batch. Longer means fewer Temporal turns while catching up.
+   */
+  AUDIT_COLLECT_BATCH_SECONDS: int(0, 300).default('20'),
   /** Where the worker serves Prometheus metrics (GET /metrics), as host:port, or `off`. */
   AUDIT_COLLECT_METRICS_ADDRESS: z
     .string()
@@ -27,6 +32,11 @@ const EnvSchema = z.object({
   AUDIT_COLLECT_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 
+/** Variables that changed name: setting the old one is an error, not silently ignored. */
+const RENAMED: Record<string, string> = {
+  AUDIT_COLLECT_PAGES_PER_BATCH: 'AUDIT_COLLECT_PAGES_PER_OBJECT (pages per uploaded object)',
+};
+
 export type WorkerConfig = z.infer<typeof EnvSchema>;
 
 export class ConfigError extends Error {}
@@ -34,9 +44,10 @@ export class ConfigError extends Error {}
 export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(set);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`invalid worker environment:\n${lines.join('\n')}`);
+  const lines = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  for (const [old, now] of Object.entries(RENAMED)) {
+    if (set[old] !== undefined) lines.push(`  ${old}: renamed ${now}; set that instead`);
   }
+  if (!parsed.success || lines.length > 0) throw new ConfigError(`invalid worker environment:\n${lines.join('\n')}`);
   return parsed.data;
 }

@@ -29,7 +29,8 @@ export async function createCollectorWorker(params: { config: WorkerConfig; conn
     secrets: { resolve: (ref) => { const key = secrets.resolve(ref); redactFromLogs(key); return key; } },
     metrics,
     pageLimit: config.AUDIT_COLLECT_PAGE_LIMIT,
-    pagesPerBatch: config.AUDIT_COLLECT_PAGES_PER_BATCH,
+    pagesPerObject: config.AUDIT_COLLECT_PAGES_PER_OBJECT,
+    batchMs: config.AUDIT_COLLECT_BATCH_SECONDS * 1000,
   });
   return Worker.create({
     connection,

@@ -19,7 +19,8 @@ const { resolveStart, pauseRule } = proxyActivities<Activities>({
 });
 
 /**
- * A batch follows up to a few pages and uploads once. Retries are unbounded in count but back off
+ * A batch writes one or more objects (for up to the worker's batch time) and returns where it got
+ * to; a retried batch resumes after its last object from its heartbeat details. Retries are unbounded in count but back off
  * to two minutes, so an outage of Atlassian or S3 waits instead of failing the run. The activity
  * heartbeats while alive, so a killed worker's batch is retried elsewhere after `heartbeatTimeout`.
  */
@@ -70,10 +71,8 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
     run.events += batch.events;
     run.bytes += batch.bytes;
     run.caughtUp = batch.caughtUp;
-    if (batch.key) {
-      run.objects += 1;
-      if (run.objectKeys.length < MAX_KEYS_IN_RESULT) run.objectKeys.push(batch.key);
-    }
+    run.objects += batch.objects;
+    run.objectKeys.push(...batch.keys.slice(0, MAX_KEYS_IN_RESULT - run.objectKeys.length));
     setCurrentDetails(runDetails(rule.id, run, state));
   }
   const nowMs = Date.now();

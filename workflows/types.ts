@@ -92,12 +92,19 @@ export interface BatchInput {
   state: CollectState;
 }
 
+/**
+ * What one collect batch (one activity) wrote: one or more objects, read back to back from the
+ * batch's start. Also the batch's heartbeat details, so a retried batch resumes after its last
+ * object instead of reading it again.
+ */
 export interface BatchResult {
   nextPosition: Position;
   events: number;
   rawBytes: number;
   bytes: number;
-  key: string | null;
+  objects: number;
+  /** The first keys written (capped at MAX_KEYS_IN_RESULT). */
+  keys: string[];
   caughtUp: boolean;
   lastProcessedAt: string | null;
 }

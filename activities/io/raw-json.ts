@@ -23,19 +23,14 @@ export function dataArrayItems(body: string): string[] | undefined {
   let depth = 0;
   let lastString = '';
   let key = '';
-  let stringStart = -1;
   for (let i = 0; i < body.length; i++) {
     const c = body.charCodeAt(i);
-    if (stringStart >= 0) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) {
-        if (depth === 1) lastString = body.slice(stringStart + 1, i);
-        stringStart = -1;
-      }
-      continue;
-    }
-    if (c === QUOTE) stringStart = i;
-    else if (c === COLON && depth === 1) key = lastString;
+    if (c === QUOTE) {
+      const end = stringEnd(body, i);
+      if (end < 0) return undefined;
+      if (depth === 1) lastString = body.slice(i + 1, end);
+      i = end;
+    } else if (c === COLON && depth === 1) key = lastString;
     else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       if (depth === 1 && c === OPEN_BRACKET && key === 'data') return arrayItems(body, i + 1);
       depth++;
@@ -49,12 +44,12 @@ function arrayItems(body: string, from: number): string[] | undefined {
   const items: string[] = [];
   let depth = 0;
   let start = -1;
-  let inString = false;
   for (let i = from; i < body.length; i++) {
     const c = body.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
+    if (c === QUOTE) {
+      if (start < 0) start = i;
+      i = stringEnd(body, i);
+      if (i < 0) return undefined;
       continue;
     }
     if (depth === 0 && (c === COMMA || c === CLOSE_BRACKET)) {
@@ -64,11 +59,25 @@ function arrayItems(body: string, from: number): string[] | undefined {
       continue;
     }
     if (start < 0 && !isSpace(c)) start = i;
-    if (c === QUOTE) inString = true;
-    else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
     else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
   }
   return undefined;
+}
+
+/**
+ * The index of the quote that closes the string opened at `open`, or -1. Jumps with indexOf
+ * (most of an event's text is inside strings), skipping quotes escaped by an odd run of backslashes.
+ */
+function stringEnd(body: string, open: number): number {
+  let end = body.indexOf('"', open + 1);
+  while (end > 0 && body.charCodeAt(end - 1) === BACKSLASH) {
+    let slashes = 1;
+    while (body.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) break;
+    end = body.indexOf('"', end + 1);
+  }
+  return end;
 }
 
 function trimEnd(body: string, end: number): number {

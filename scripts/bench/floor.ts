@@ -1,15 +1,14 @@
-// The floor: the same pipeline as the collector (fetch pages, NDJSON, zstd, PutObject) in one
-// plain loop, with no Temporal and no checkpoint. Run as its own process by the benchmark; prints
+// The floor: the collector's pipeline (`collectObjects`: fetch pages, NDJSON, zstd, PutObject, the
+// next object read while the last uploads) in one process, with no Temporal and no checkpoint. Run as its own process by the benchmark; prints
 // one JSON line with what it did and its own CPU time and peak memory.
-import { readPages, writeEvents } from '../../activities/batch';
+import { collectObjects } from '../../activities/objects';
 import { createAtlassianClient } from '../../activities/io/atlassian';
 import { createPacer } from '../../activities/io/pacer';
 import { createS3Client, createS3Store } from '../../activities/io/s3';
 import { createZstd } from '../../activities/io/zstd';
-import { objectKey } from '../../activities/keys';
 import { readFileSync } from 'node:fs';
 import { parseStatusPeakRss } from './proc';
-import type { ConnectionSpec, Position } from '../../workflows/types';
+import type { ConnectionSpec } from '../../workflows/types';
 
 export interface FloorInput {
   connection: ConnectionSpec;
@@ -19,7 +18,7 @@ export interface FloorInput {
   prefix: string;
   fromMs: number;
   pageLimit: number;
-  pagesPerBatch: number;
+  pagesPerObject: number;
 }
 
 export interface FloorOutput {
@@ -41,21 +40,27 @@ async function main() {
   const out: FloorOutput = { events: 0, rawBytes: 0, bytes: 0, puts: 0, wallMs: 0, cpuSeconds: 0, peakRssBytes: 0 };
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  let position: Position = { fromMs: input.fromMs };
-  for (;;) {
-    const read = await readPages({ source, connection: input.connection, apiKey, start: position, pageLimit: input.pageLimit, maxPages: input.pagesPerBatch });
-    const { lines, firstProcessedAt, lastProcessedAt } = read;
-    if (firstProcessedAt !== null && lastProcessedAt !== null) {
-      const key = objectKey({ prefix: input.prefix, ruleId: 'floor', firstProcessedAtMs: Date.parse(firstProcessedAt), start: position });
-      const written = await writeEvents({ store, compressor, bucket: input.bucket, key, ruleId: 'floor', lines, firstProcessedAt, lastProcessedAt });
-      out.events += lines.length;
-      out.rawBytes += written.rawBytes;
-      out.bytes += written.bytes;
+  await collectObjects({
+    source,
+    store,
+    compressor,
+    connection: input.connection,
+    apiKey,
+    bucket: input.bucket,
+    prefix: input.prefix,
+    ruleId: 'floor',
+    start: { fromMs: input.fromMs },
+    pageLimit: input.pageLimit,
+    pagesPerObject: input.pagesPerObject,
+    another: () => true,
+    done: async ({ key, read, rawBytes, bytes }) => {
+      if (key === null) return;
+      out.events += read.body.events;
+      out.rawBytes += rawBytes;
+      out.bytes += bytes;
       out.puts += 1;
-    }
-    position = read.position;
-    if (read.caughtUp) break;
-  }
+    },
+  });
   out.wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   out.cpuSeconds = (cpu.user + cpu.system) / 1e6;

@@ -29,7 +29,7 @@ export interface BenchReport {
   machine: string;
   command: string;
   date: string;
-  pagesPerBatch: number;
+  pagesPerObject: number;
 }
 
 const MB = 1e6;
@@ -100,7 +100,7 @@ export function renderSection(r: BenchReport): string {
     begin(r.events),
     `### ${r.events.toLocaleString('en-US')} events`,
     '',
-    `Measured ${r.date} with \`${r.command}\`: medians of ${r.runs} runs of the collector and the floor, ${r.groveRuns} of Grove; ${r.pagesPerBatch} pages of 500 events per object.`,
+    `Measured ${r.date} with \`${r.command}\`: medians of ${r.runs} runs of the collector and the floor, ${r.groveRuns} of Grove; ${r.pagesPerObject} pages of 500 events per object.`,
     '',
     renderTable(r),
     '',

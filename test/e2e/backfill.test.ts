@@ -21,7 +21,7 @@ const RULE = 'acme-backfill';
 const CANCEL_RULE = 'acme-cancel';
 const DAY = 86_400_000;
 // Slow enough (3 requests a second) that live runs and a kill happen while the backfill runs.
-const WORKER = { TEST_ATLASSIAN_API_KEY: API_KEY, AUDIT_COLLECT_PAGES_PER_BATCH: '2', AUDIT_COLLECT_METRICS_ADDRESS: 'off' };
+const WORKER = { TEST_ATLASSIAN_API_KEY: API_KEY, AUDIT_COLLECT_PAGES_PER_OBJECT: '2', AUDIT_COLLECT_METRICS_ADDRESS: 'off' };
 const PACED = { ...WORKER, AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '180' };
 
 let sim: Simulator;

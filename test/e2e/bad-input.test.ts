@@ -63,8 +63,15 @@ test('bad CLI arguments name the problem and exit 2', async () => {
 });
 
 test('a bad worker environment names each bad variable and exits 2', async () => {
-  const { code, stderr } = await runCli(['worker'], { AUDIT_COLLECT_PAGE_LIMIT: '9000', AUDIT_COLLECT_S3_FORCE_PATH_STYLE: 'maybe' });
+  const { code, stderr } = await runCli(['worker'], {
+    AUDIT_COLLECT_PAGE_LIMIT: '9000',
+    AUDIT_COLLECT_S3_FORCE_PATH_STYLE: 'maybe',
+    AUDIT_COLLECT_BATCH_SECONDS: '1h',
+    AUDIT_COLLECT_PAGES_PER_BATCH: '5',
+  });
   expect(stderr).toContain('AUDIT_COLLECT_PAGE_LIMIT');
   expect(stderr).toContain('AUDIT_COLLECT_S3_FORCE_PATH_STYLE');
+  expect(stderr).toMatch(/AUDIT_COLLECT_BATCH_SECONDS: must be a whole number/);
+  expect(stderr).toMatch(/AUDIT_COLLECT_PAGES_PER_BATCH: renamed AUDIT_COLLECT_PAGES_PER_OBJECT/);
   expect(code).toBe(2);
 });

@@ -82,7 +82,7 @@ beforeAll(async () => {
   rulesFile = join(dir, 'rules.yaml');
   writeFileSync(rulesFile, rulesYaml());
   // Small batches (2 pages of 500) so that 5,000 events make several objects.
-  worker = await startWorker({ TEST_ATLASSIAN_API_KEY: API_KEY, AUDIT_COLLECT_PAGES_PER_BATCH: '2', AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0' });
+  worker = await startWorker({ TEST_ATLASSIAN_API_KEY: API_KEY, AUDIT_COLLECT_PAGES_PER_OBJECT: '2', AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0' });
 });
 
 afterAll(async () => {

@@ -25,7 +25,7 @@ const ENV: Record<string, string> = {
   AUDIT_COLLECT_HTTP_TIMEOUT_MS: '2000',
   AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0',
   AUDIT_COLLECT_PAGE_LIMIT: '200',
-  AUDIT_COLLECT_PAGES_PER_BATCH: '1',
+  AUDIT_COLLECT_PAGES_PER_OBJECT: '1',
   AUDIT_COLLECT_METRICS_ADDRESS: 'off',
 };
 
@@ -185,6 +185,32 @@ test('the worker killed with SIGKILL at 12 random points resumes with nothing lo
   expect(run.status).toBe('COMPLETED');
   await runToCompletion('worker-kills');
   await expectVerified('worker-kills', 6000);
+});
+
+test('a batch whose worker is killed resumes after the objects it already wrote, not from its start', async () => {
+  const sim = await newSim(4000);
+  await applyRule('batch-resume', sim);
+  // 20 objects of one 200-event page at ≥ 200 ms each: one batch (up to 20 s) holds them all.
+  await injectFaults(sim, [{ kind: 'slow', delayMs: 200, count: 10_000 }]);
+  const before = await trigger('batch-resume');
+  const deadline = Date.now() + 60_000;
+  while ((await listKeys(BUCKET, 'batch-resume/')).length < 6 && Date.now() < deadline) await sleep(100);
+  await worker.kill('SIGKILL');
+  await worker.start();
+  await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
+  const run = await waitForRun('batch-resume', before);
+  expect(run.status).toBe('COMPLETED');
+  // The retried attempt read its start from the killed attempt's heartbeat details.
+  const resumed = worker.log
+    .split('\n')
+    .filter((line) => line.startsWith('{') && line.includes('batch resumes after'))
+    .map((line) => JSON.parse(line) as { ruleId: string; objects: number })
+    .filter((entry) => entry.ruleId === 'batch-resume');
+  expect(resumed.length).toBeGreaterThanOrEqual(1);
+  expect(resumed[0].objects).toBeGreaterThanOrEqual(1);
+  // The result still counts every object and event of the batch, those before the kill included.
+  expect(run.result!.run).toMatchObject({ events: 4000, objects: 20, caughtUp: true });
+  await expectVerified('batch-resume', 4000);
 });
 
 test('the Temporal dev server stopped and restarted mid-run, on the same database file', async () => {

@@ -68,7 +68,7 @@ rules:
   worker = new ChildWorker({
     OPS_ATLASSIAN_API_KEY: API_KEY,
     AUDIT_COLLECT_METRICS_ADDRESS: `127.0.0.1:${TEST_SERVERS.metricsPort}`,
-    AUDIT_COLLECT_PAGES_PER_BATCH: '1',
+    AUDIT_COLLECT_PAGES_PER_OBJECT: '1',
     AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0',
   });
   await worker.start();
@@ -121,7 +121,7 @@ test("the worker's metrics endpoint serves the SDK's metrics and the collector's
   // Ours.
   expect(sample(text, 'audit_collect_events_collected_total', { rule_id: RULE })).toBe(1200);
   expect(sample(text, 'audit_collect_bytes_uploaded_total', { rule_id: RULE })).toBeGreaterThan(0);
-  // 1,200 events at 500 a page: 3 pages, each its own batch.
+  // 1,200 events at 500 a page: 3 pages, each its own object.
   expect(sample(text, 'audit_collect_api_requests_total', { org_id: ORG, status: '200' })).toBe(3);
   expect(sample(text, 'audit_collect_lag_seconds', { rule_id: RULE })).toBeGreaterThanOrEqual(0);
   const status = await runCli(['status', RULE, '--json']);
@@ -169,9 +169,11 @@ test('worker logs are JSON lines carrying rule, workflow and run IDs, and no sec
     expect(typeof entry.level).toBe('string');
     expect(typeof entry.message).toBe('string');
   }
+  const objects = entries.filter((e) => e.message === 'object written' && e.ruleId === RULE);
+  expect(objects.length).toBeGreaterThanOrEqual(3);
   const batches = entries.filter((e) => e.message === 'batch done' && e.ruleId === RULE);
-  expect(batches.length).toBeGreaterThanOrEqual(3);
-  for (const entry of batches) {
+  expect(batches.length).toBeGreaterThanOrEqual(1);
+  for (const entry of [...objects, ...batches]) {
     expect(entry.workflowId).toMatch(new RegExp(`^collect-${RULE}-`));
     expect(entry.runId).toMatch(/^[0-9a-f-]{36}$/);
   }

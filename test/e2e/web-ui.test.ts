@@ -64,7 +64,7 @@ rules:
     interval: 1h
 `,
   );
-  worker = await startWorker({ WEBUI_ATLASSIAN_API_KEY: API_KEY, AUDIT_COLLECT_PAGES_PER_BATCH: '1', AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0' });
+  worker = await startWorker({ WEBUI_ATLASSIAN_API_KEY: API_KEY, AUDIT_COLLECT_PAGES_PER_OBJECT: '1', AUDIT_COLLECT_BATCH_SECONDS: '0', AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0' });
   expect((await runCli(['apply', rulesFile])).code).toBe(0);
   const triggered = await runCli(['trigger', RULE, '--wait', '--json']);
   expect(triggered.code).toBe(0);

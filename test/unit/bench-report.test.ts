@@ -16,7 +16,7 @@ const report = (events: number, peakRssBytes: number): BenchReport => ({
   machine: 'test machine',
   command: 'npm run bench',
   date: '2026-01-01',
-  pagesPerBatch: 10,
+  pagesPerObject: 10,
 });
 
 describe('bench proc parsing', () => {
