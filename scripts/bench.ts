@@ -391,8 +391,9 @@ async function main(argv: string[]): Promise<number> {
       AUDIT_COLLECT_PAGE_LIMIT: String(PAGE_LIMIT),
       AUDIT_COLLECT_METRICS_ADDRESS: `127.0.0.1:${ports.metrics}`,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      // As the worker's image runs (see Dockerfile): fewer glibc malloc arenas, less native memory.
+      // As the worker's image runs (see Dockerfile): less glibc heap fragmentation, less memory.
       MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+      MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
       [API_KEY_ENV]: SIM_API_KEY,
     };
     Object.assign(process.env, { TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS });
