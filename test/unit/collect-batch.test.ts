@@ -43,6 +43,11 @@ function store(): ObjectStore & { puts: PutParams[] } {
   return { puts, put: async (p) => void puts.push(p), get: async () => undefined };
 }
 
+/** Runs the batch activity in a mock activity context. */
+async function collectBatch(env: MockActivityEnvironment, deps: { source: EventSource; store: ObjectStore; batchMs: number }): Promise<BatchResult> {
+  return env.run(activities(deps).collectBatch, input) as Promise<BatchResult>;
+}
+
 function activities(params: { source: EventSource; store: ObjectStore; batchMs: number }) {
   return createActivities({
     ...params,
@@ -59,7 +64,7 @@ const dataPuts = (s: { puts: PutParams[] }) => s.puts.filter((p) => p.key.starts
 
 test('writes objects until caught up and returns what it wrote', async () => {
   const s3 = store();
-  const result = await mockEnv().run(activities({ source: source(), store: s3, batchMs: 60_000 }).collectBatch, input);
+  const result = await collectBatch(mockEnv(), { source: source(), store: s3, batchMs: 60_000 });
   expect(result).toMatchObject({ events: 10, objects: 5, caughtUp: true, nextPosition: { cursor: '10' } });
   expect(result.keys).toEqual(dataPuts(s3).map((p) => p.key));
   // Each object is mirrored in the checkpoint after it is written.
@@ -67,13 +72,13 @@ test('writes objects until caught up and returns what it wrote', async () => {
 });
 
 test('with no time left it writes one object and says it is not caught up', async () => {
-  const result = await mockEnv().run(activities({ source: source(), store: store(), batchMs: 0 }).collectBatch, input);
+  const result = await collectBatch(mockEnv(), { source: source(), store: store(), batchMs: 0 });
   expect(result).toMatchObject({ events: 2, objects: 1, caughtUp: false, nextPosition: { cursor: '2' } });
 });
 
 test('an error after some objects returns those objects, not the error', async () => {
   const s3 = store();
-  const result = await mockEnv().run(activities({ source: source(5), store: s3, batchMs: 60_000 }).collectBatch, input);
+  const result = await collectBatch(mockEnv(), { source: source(5), store: s3, batchMs: 60_000 });
   // Objects [0,1] and [2,3] are in S3; the read of 4 and 5 failed at 5.
   expect(result).toMatchObject({ events: 4, objects: 2, caughtUp: false, nextPosition: { cursor: '4' } });
   expect(dataPuts(s3)).toHaveLength(2);
@@ -81,7 +86,7 @@ test('an error after some objects returns those objects, not the error', async (
 
 test('an error before any object fails the batch, for Temporal to retry', async () => {
   const env = mockEnv();
-  await expect(env.run(activities({ source: source(0), store: store(), batchMs: 60_000 }).collectBatch, input)).rejects.toThrow();
+  await expect(collectBatch(env, { source: source(0), store: store(), batchMs: 60_000 })).rejects.toThrow();
 });
 
 test('a retried batch resumes after the objects its heartbeat details record, and counts them', async () => {
@@ -89,7 +94,7 @@ test('a retried batch resumes after the objects its heartbeat details record, an
   const src = source();
   const s3 = store();
   const env = mockEnv({ attempt: 2, heartbeatDetails: recorded });
-  const result = await env.run(activities({ source: src, store: s3, batchMs: 60_000 }).collectBatch, input);
+  const result = await collectBatch(env, { source: src, store: s3, batchMs: 60_000 });
   expect(src.fetched[0]).toBe(6);
   expect(result).toMatchObject({ events: 10, objects: 5, caughtUp: true });
   expect(result.keys.slice(0, 3)).toEqual(['k0', 'k1', 'k2']);
@@ -100,6 +105,6 @@ test('heartbeats carry the progress after each object', async () => {
   const env = mockEnv();
   const beats: unknown[] = [];
   env.on('heartbeat', (details: unknown) => beats.push(details));
-  await env.run(activities({ source: source(), store: store(), batchMs: 60_000 }).collectBatch, input);
+  await collectBatch(env, { source: source(), store: store(), batchMs: 60_000 });
   expect(beats.map((b) => (b as BatchResult).objects)).toEqual(expect.arrayContaining([1, 2, 3, 4, 5]));
 });
