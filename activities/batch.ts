@@ -9,14 +9,14 @@ import type { Priority } from './io/pacer';
 import type { ObjectStore, PutParams } from './io/s3';
 import type { Compressor } from './io/zstd';
 
+const NEWLINE = 0x0a;
+
 /**
  * An object's body, built page by page: each page's lines become one zstd frame as soon as the page
  * arrives, compressed on libuv's thread pool while the next page is requested. The body is the
  * frames in order, which is one valid zstd stream (`zstd -dc` reads it whole); per-page frames cost
  * about 1 % of compression ratio and spare holding the batch's raw text.
  */
-const NEWLINE = 0x0a;
-
 export class ObjectBody {
   private readonly frames: Promise<Buffer>[] = [];
   /** Events added so far. */

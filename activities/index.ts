@@ -101,14 +101,17 @@ export function createActivities(deps: ActivityDeps) {
         () => batch,
         () =>
           collectObjects({
-            ...deps,
+            source: deps.source,
+            store: deps.store,
+            compressor: deps.compressor,
+            pageLimit: deps.pageLimit,
+            pagesPerObject: deps.pagesPerObject,
             connection,
             apiKey,
             bucket: destination.bucket,
             prefix: destination.prefix,
             ruleId: rule.id,
             start: batch.nextPosition,
-            pagesPerObject: deps.pagesPerObject,
             another: () => now() < deadline && !context.cancellationSignal.aborted,
             done: async ({ start, read, key, rawBytes, bytes }) => {
               const object: ObjectStep = {

@@ -20,9 +20,10 @@ const { resolveStart, pauseRule } = proxyActivities<Activities>({
 
 /**
  * A batch writes one or more objects (for up to the worker's batch time) and returns where it got
- * to; a retried batch resumes after its last object from its heartbeat details. Retries are unbounded in count but back off
- * to two minutes, so an outage of Atlassian or S3 waits instead of failing the run. The activity
- * heartbeats while alive, so a killed worker's batch is retried elsewhere after `heartbeatTimeout`.
+ * to; a retried batch resumes after its last object from its heartbeat details. Retries are
+ * unbounded in count but back off to two minutes, so an outage of Atlassian or S3 waits instead of
+ * failing the run. The activity heartbeats while alive, so a killed worker's batch is retried
+ * elsewhere after `heartbeatTimeout`.
  */
 function batchActivities(heartbeatTimeout: Duration) {
   return proxyActivities<Activities>({

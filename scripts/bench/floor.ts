@@ -1,6 +1,7 @@
 // The floor: the collector's pipeline (`collectObjects`: fetch pages, NDJSON, zstd, PutObject, the
-// next object read while the last uploads) in one process, with no Temporal and no checkpoint. Run as its own process by the benchmark; prints
-// one JSON line with what it did and its own CPU time and peak memory.
+// next object read while the last uploads) in one process, with no Temporal and no checkpoint.
+// Run as its own process by the benchmark; prints one JSON line with what it did and its own CPU
+// time and peak memory.
 import { collectObjects } from '../../activities/objects';
 import { createAtlassianClient } from '../../activities/io/atlassian';
 import { createPacer } from '../../activities/io/pacer';

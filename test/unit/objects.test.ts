@@ -1,45 +1,15 @@
 import { collectObjects, type ObjectDone } from '../../activities/objects';
-import type { AuditEvent, EventPage, EventSource } from '../../activities/io/atlassian';
-import type { ObjectStore, PutParams } from '../../activities/io/s3';
+import type { EventSource } from '../../activities/io/atlassian';
+import type { ObjectStore } from '../../activities/io/s3';
 import { createZstd } from '../../activities/io/zstd';
 import type { ConnectionSpec, Position } from '../../workflows/types';
+import { fakeEvent, fakeSource, fakeStore } from '../helpers/fakes';
 
 const connection: ConnectionSpec = { name: 'c', orgId: 'org', apiKeyRef: 'env:K', baseUrl: 'http://127.0.0.1:1' };
 const PAGE = 2;
 
-function event(n: number): AuditEvent {
-  return { id: `e${n}`, attributes: { processedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString() } };
-}
-
-/** A stream of `count` events served `PAGE` at a time; the cursor is the index of the next event. */
-function source(count: number, hooks: { onFetch?: (from: number) => void | Promise<void> } = {}): EventSource & { fetched: number[] } {
-  const fetched: number[] = [];
-  return {
-    fetched,
-    async fetchPage({ position }): Promise<EventPage> {
-      const from = 'cursor' in position ? Number(position.cursor) : 0;
-      fetched.push(from);
-      await hooks.onFetch?.(from);
-      const events = Array.from({ length: Math.max(0, Math.min(PAGE, count - from)) }, (_, i) => event(from + i));
-      return { events, lines: events.map((e) => JSON.stringify(e)), nextCursor: String(from + events.length) };
-    },
-  };
-}
-
-function store(hooks: { onPut?: (params: PutParams) => void | Promise<void> } = {}): ObjectStore & { puts: PutParams[] } {
-  const puts: PutParams[] = [];
-  return {
-    puts,
-    async put(params) {
-      await hooks.onPut?.(params);
-      puts.push(params);
-    },
-    async get() {
-      return undefined;
-    },
-  } as ObjectStore & { puts: PutParams[] };
-}
-
+/** A stream of `count` events served `PAGE` at a time. */
+const source = (count: number, hooks: { onFetch?: (from: number) => void | Promise<void> } = {}) => fakeSource({ count, pageSize: PAGE, ...hooks });
 const compressor = createZstd();
 
 function run(params: { source: EventSource; store: ObjectStore; another?: () => boolean; done?: (o: ObjectDone) => Promise<void>; start?: Position }) {
@@ -70,15 +40,15 @@ async function lines(body: Buffer): Promise<string[]> {
 }
 
 test('writes objects of pagesPerObject pages back to back until caught up, reporting each in order', async () => {
-  const s3 = store();
+  const s3 = fakeStore();
   const { promise, done } = run({ source: source(9), store: s3 });
   await promise;
   // 9 events, 2 a page, 2 pages an object: objects of 4, 4 and 1 (the short page ends it).
   expect(done.map((d) => d.read.body.events)).toEqual([4, 4, 1]);
   expect(done.map((d) => d.key)).toEqual(s3.puts.map((p) => p.key));
   expect(done.at(-1)!.read.caughtUp).toBe(true);
-  expect(await lines(s3.puts[1].body as Buffer)).toEqual([4, 5, 6, 7].map((n) => JSON.stringify(event(n))));
-  expect(s3.puts[1].metadata).toMatchObject({ 'event-count': '4', 'first-processed-at': event(4).attributes.processedAt });
+  expect(await lines(s3.puts[1].body as Buffer)).toEqual([4, 5, 6, 7].map((n) => JSON.stringify(fakeEvent(n))));
+  expect(s3.puts[1].metadata).toMatchObject({ 'event-count': '4', 'first-processed-at': fakeEvent(4).attributes.processedAt });
 });
 
 test("reads the next object's pages while the previous one uploads", async () => {
@@ -92,7 +62,7 @@ test("reads the next object's pages while the previous one uploads", async () =>
       if (from === 6) release();
     },
   });
-  const s3 = store({
+  const s3 = fakeStore({
     onPut: async () => {
       if (s3.puts.length === 0) await firstUploadHeld;
       order.push(`put ${s3.puts.length + 1}`);
@@ -111,7 +81,7 @@ test('a read that fails while an upload is in flight lets that upload land and b
       if (from === 4) throw new Error('API down');
     },
   });
-  const s3 = store({ onPut: () => new Promise((r) => setTimeout(r, 20)) });
+  const s3 = fakeStore({ onPut: () => new Promise((r) => setTimeout(r, 20)) });
   const { promise, done } = run({ source: src, store: s3 });
   await expect(promise).rejects.toThrow('API down');
   expect(done.map((d) => d.read.body.events)).toEqual([4]);
@@ -119,7 +89,7 @@ test('a read that fails while an upload is in flight lets that upload land and b
 });
 
 test('a failed upload ends the loop: nothing after it is uploaded or reported', async () => {
-  const s3 = store({
+  const s3 = fakeStore({
     onPut: () => {
       if (s3.puts.length === 1) throw new Error('S3 down');
     },
@@ -131,7 +101,7 @@ test('a failed upload ends the loop: nothing after it is uploaded or reported', 
 });
 
 test('another() says when to stop starting objects; at least one is written', async () => {
-  const { promise, done } = run({ source: source(20), store: store(), another: () => false });
+  const { promise, done } = run({ source: source(20), store: fakeStore(), another: () => false });
   await promise;
   expect(done).toHaveLength(1);
   expect(done[0].read.position).toEqual({ cursor: '4' });
@@ -139,12 +109,12 @@ test('another() says when to stop starting objects; at least one is written', as
 });
 
 test('a key derives from where its object starts, so the same start writes the same key', async () => {
-  const first = run({ source: source(20), store: store(), another: () => false, start: { cursor: '8' } });
+  const first = run({ source: source(20), store: fakeStore(), another: () => false, start: { cursor: '8' } });
   await first.promise;
-  const again = run({ source: source(20), store: store(), another: () => false, start: { cursor: '8' } });
+  const again = run({ source: source(20), store: fakeStore(), another: () => false, start: { cursor: '8' } });
   await again.promise;
   expect(again.done[0].key).toBe(first.done[0].key);
-  const other = run({ source: source(20), store: store(), another: () => false, start: { cursor: '10' } });
+  const other = run({ source: source(20), store: fakeStore(), another: () => false, start: { cursor: '10' } });
   await other.promise;
   expect(other.done[0].key).not.toBe(first.done[0].key);
 });
