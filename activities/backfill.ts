@@ -1,46 +1,44 @@
-// The backfill batch: it follows a few pages and writes one object, like one object of a live
-// batch, but from a slice's own cursor within a closed window, behind live requests in the org's
-// budget, without the events live collection owns, and without touching the live rule's checkpoint.
-import type { BackfillBatchInput, BackfillBatchResult } from '../workflows/backfill-types';
+// The backfill batch: like one object of a live batch, but from a slice's own position within its
+// day's window, behind live requests in the org's budget, without the events live collection owns,
+// and without touching the live rule's checkpoint. Its object ends at the next multiple of
+// BACKFILL_EVENTS_PER_OBJECT events from the day's start, so any backfill of a day writes the same
+// objects under the same keys.
+import { BACKFILL_EVENTS_PER_OBJECT, type BackfillBatchInput, type BackfillBatchResult } from '../workflows/backfill-types';
 import { hasEvents, heartbeating, readPages, writeEvents } from './batch';
 import type { ActivityDeps } from './index';
-import { backfillObjectKey } from './keys';
+import { objectKey } from './keys';
 
 export function createBackfillActivities(deps: ActivityDeps) {
   async function backfillBatch(input: BackfillBatchInput, progress: { pages: number; events: number }): Promise<BackfillBatchResult> {
     const { rule, slice, liveStartMs } = input;
     const { connection, destination } = rule;
-    const apiKey = deps.secrets.resolve({ ref: connection.apiKeyRef, connection: connection.name });
+    const apiKey = deps.secrets.resolve({ connection });
+    const maxEvents = BACKFILL_EVENTS_PER_OBJECT - (input.eventsSoFar % BACKFILL_EVENTS_PER_OBJECT);
     const read = await readPages({
       source: deps.source,
       compressor: deps.compressor,
       connection,
       apiKey,
       start: input.position,
+      toMs: slice.toMs,
       pageLimit: deps.pageLimit,
-      maxPages: deps.pagesPerObject,
+      // Enough pages for a whole object, with room for pages that repeat or drop events.
+      maxPages: Math.ceil(maxEvents / deps.pageLimit) + 2,
+      maxEvents,
       onPage: ({ pages, events }) => Object.assign(progress, { pages, events }),
       priority: 'backfill',
       // Live collection owns every event processed at or after its start point T0.
-      keep: (event) => Date.parse(event.attributes.processedAt) < liveStartMs,
-      closedWindow: true,
+      keep: (_event, processedAtMs) => processedAtMs === undefined || processedAtMs < liveStartMs,
     });
     let key: string | null = null;
     let rawBytes = 0;
     let bytes = 0;
     if (hasEvents(read)) {
-      key = backfillObjectKey({
-        prefix: destination.prefix,
-        ruleId: rule.id,
-        backfillTag: input.backfillTag,
-        firstProcessedAtMs: Date.parse(read.firstProcessedAt),
-        sliceFromMs: slice.fromMs,
-        batch: input.batch,
-      });
+      key = objectKey({ prefix: destination.prefix, ruleId: rule.id, first: read.first, backfill: true });
       ({ rawBytes, bytes } = await writeEvents({ store: deps.store, bucket: destination.bucket, key, ruleId: rule.id, read }));
     }
     return {
-      nextPosition: read.position,
+      position: read.position,
       events: read.body.events,
       dropped: read.dropped,
       rawBytes,

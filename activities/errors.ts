@@ -12,9 +12,13 @@ export const ErrorType = {
   RateLimited: 'AtlassianRateLimited',
   ServerError: 'AtlassianServerError',
   MalformedResponse: 'AtlassianMalformedResponse',
+  StuckAtMillisecond: 'AtlassianStuckAtMillisecond',
   Network: 'NetworkError',
+  TlsCertificate: 'TlsCertificateError',
+  ApiKeyUnusable: 'AtlassianApiKeyUnusable',
   BucketMissing: 'S3BucketMissing',
   S3AccessDenied: 'S3AccessDenied',
+  S3Credentials: 'S3CredentialsError',
   S3Unavailable: 'S3Unavailable',
   Config: 'ConfigError',
 } as const;
@@ -141,8 +145,8 @@ export function classifyAtlassianResponse(params: {
   if (status === 400 && code === 'ADMIN-400-1') {
     return needsAHuman(
       ErrorType.InvalidCursor,
-      `${where} rejected the stored cursor (400 ADMIN-400-1, invalid or expired). ` +
-        `Events after the rule's last processedAt may need a backfill; see the README on resetting a rule's cursor.`,
+      `${where} answered 400 ADMIN-400-1 (invalid or expired cursor), also to a request from the last processedAt without a cursor. ` +
+        `Check the connection's baseUrl points at the Atlassian API (or a faithful proxy), then resume the rule; nothing written is lost.`,
     );
   }
   return needsAHuman(
@@ -151,33 +155,146 @@ export function classifyAtlassianResponse(params: {
   );
 }
 
-/** A transport failure (timeout, refused, reset): always worth retrying. */
-export function classifyNetworkError(params: { error: unknown; what: string }): ApplicationFailure {
-  const code = (params.error as { code?: unknown })?.code;
-  const detail = typeof code === 'string' ? code : params.error instanceof Error ? params.error.message : 'unknown error';
+// Node's codes for a certificate that TLS could not verify: no retry fixes these, a person must.
+const TLS_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_CHAIN_TOO_LONG',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_TLS_CERT_ALTNAME_FORMAT',
+]);
+
+/** The error's `code`, or its cause's (fetch and some wrappers put the system error there). */
+function codeOf(error: unknown): string | undefined {
+  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } };
+  if (typeof code === 'string') return code;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}
+
+function apiKeyUnusable(params: { connection?: string; apiKeyRef?: string; kind: string }): ApplicationFailure {
+  const where = params.connection ? `connection '${params.connection}': ` : '';
+  const ref = params.apiKeyRef ?? "the connection's apiKey reference";
+  return needsAHuman(
+    ErrorType.ApiKeyUnusable,
+    `${where}the API key contains characters a header cannot carry (${params.kind}). ` +
+      `Store the key alone, on one line, where ${ref} points on the worker, then resume the rule.`,
+  );
+}
+
+/**
+ * Whether the API key can go into an Authorization header unchanged. Axios silently strips control
+ * characters from header values, so a key pasted with a line break inside would only show up as a
+ * puzzling 401: check it before the request. Names the kind of character, never the key.
+ */
+export function checkApiKey(params: { apiKey: string; connection?: string; apiKeyRef?: string }): ApplicationFailure | undefined {
+  const bad = /[^\x20-\x7e]/.exec(params.apiKey)?.[0];
+  if (bad === undefined) return undefined;
+  const kind = bad === '\n' || bad === '\r' ? 'a line break' : bad.charCodeAt(0) < 0x20 || bad === '\x7f' ? 'a control character' : 'a non-ASCII character';
+  return apiKeyUnusable({ connection: params.connection, apiKeyRef: params.apiKeyRef, kind });
+}
+
+/**
+ * A request that got no answer. Timeouts, refused and reset connections and unresolvable hosts are
+ * retried (a DNS outage or a deploy passes); an unverifiable certificate or an API key no header can
+ * carry needs a human. Never echoes the error's message for those: it may hold header content.
+ */
+export function classifyNetworkError(params: {
+  error: unknown;
+  what: string;
+  /** The connection's baseUrl, named in the TLS advice. */
+  baseUrl?: string;
+  connection?: string;
+  apiKeyRef?: string;
+}): ApplicationFailure {
+  const code = codeOf(params.error);
+  if (code !== undefined && TLS_CERT_CODES.has(code)) {
+    return needsAHuman(
+      ErrorType.TlsCertificate,
+      `${params.what} failed: the certificate of ${params.baseUrl ?? "the connection's baseUrl"} could not be verified (${code}). ` +
+        `Check the connection's baseUrl; behind a corporate proxy that re-signs TLS, give the worker its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; then resume the rule.`,
+    );
+  }
+  // Node: ERR_INVALID_CHAR. fetch (undici): a TypeError whose message quotes the header value.
+  const headerTypeError = params.error instanceof TypeError && /header/i.test(params.error.message);
+  if (code === 'ERR_INVALID_CHAR' || headerTypeError) {
+    return apiKeyUnusable({ connection: params.connection, apiKeyRef: params.apiKeyRef, kind: 'a line break or non-ASCII character?' });
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    const { hostname } = params.error as { hostname?: unknown };
+    const host = typeof hostname === 'string' ? hostname : (hostOf(params.baseUrl) ?? "the baseUrl's host");
+    return retryable(ErrorType.Network, `${params.what} failed: host ${host} could not be resolved (${code}); retrying. Check the connection's baseUrl and the worker's DNS`);
+  }
+  const detail = code ?? (params.error instanceof Error ? params.error.message : 'unknown error');
   return retryable(ErrorType.Network, `${params.what} failed: ${detail}; retrying`);
 }
 
+function hostOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
+const FIX_CREDENTIALS = "Fix the worker's AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or its instance role)";
+
 const S3_NEEDS_A_HUMAN: Record<string, { type: string; advice: string }> = {
   NoSuchBucket: { type: ErrorType.BucketMissing, advice: 'the bucket does not exist. Create it or fix the rule\'s destination.bucket' },
-  AccessDenied: { type: ErrorType.S3AccessDenied, advice: 'access denied. Grant the worker s3:PutObject and s3:GetObject on the bucket' },
+  AccessDenied: {
+    type: ErrorType.S3AccessDenied,
+    advice: 'access denied. Grant the worker s3:PutObject, s3:GetObject and s3:ListBucket on the bucket',
+  },
   AllAccessDisabled: { type: ErrorType.S3AccessDenied, advice: 'all access to the bucket is disabled' },
-  InvalidAccessKeyId: { type: ErrorType.S3AccessDenied, advice: 'the S3 access key is not known. Fix the worker\'s AWS credentials' },
-  SignatureDoesNotMatch: { type: ErrorType.S3AccessDenied, advice: 'the S3 secret key does not match. Fix the worker\'s AWS credentials' },
+  InvalidAccessKeyId: { type: ErrorType.S3Credentials, advice: `the S3 access key is not known. ${FIX_CREDENTIALS}` },
+  SignatureDoesNotMatch: { type: ErrorType.S3Credentials, advice: `the S3 secret key does not match. ${FIX_CREDENTIALS}` },
+  ExpiredToken: { type: ErrorType.S3Credentials, advice: `the worker's AWS session token has expired. ${FIX_CREDENTIALS}` },
+  TokenRefreshRequired: { type: ErrorType.S3Credentials, advice: `the worker's AWS session token must be refreshed. ${FIX_CREDENTIALS}` },
+  InvalidToken: { type: ErrorType.S3Credentials, advice: `the worker's AWS session token is malformed. ${FIX_CREDENTIALS}` },
+  // Thrown by the SDK before any request: no provider in the chain (environment, profile, instance role) had credentials.
+  CredentialsProviderError: { type: ErrorType.S3Credentials, advice: `the worker has no usable AWS credentials. ${FIX_CREDENTIALS}` },
   InvalidBucketName: { type: ErrorType.BucketMissing, advice: 'the bucket name is invalid. Fix the rule\'s destination.bucket' },
   PermanentRedirect: { type: ErrorType.Config, advice: 'the bucket is in another region. Set AWS_REGION to the bucket\'s region' },
+  RequestTimeTooSkewed: { type: ErrorType.Config, advice: "the worker's clock is more than 15 minutes off. Synchronize it (NTP)" },
+};
+
+// On AWS, GetObject of a missing key answers 403 AccessDenied (not 404 NoSuchKey) to a caller
+// without s3:ListBucket, so a rule's first run could never find that it has no checkpoint yet.
+const GET_ACCESS_DENIED = {
+  type: ErrorType.S3AccessDenied,
+  advice:
+    'access denied. Grant the worker s3:GetObject and s3:ListBucket on the bucket (without ListBucket, a missing checkpoint reads as 403 instead of not found)',
 };
 
 /** Turns an S3 SDK error into retryable (5xx, throttling, network) or needs-a-human. */
-export function classifyS3Error(params: { error: unknown; bucket: string; key: string }): ApplicationFailure {
+export function classifyS3Error(params: { error: unknown; bucket: string; key: string; operation?: 'PutObject' | 'GetObject' }): ApplicationFailure {
   const err = params.error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
   const name = err?.Code ?? err?.name ?? 'Error';
   const status = err?.$metadata?.httpStatusCode;
-  const human = S3_NEEDS_A_HUMAN[name] ?? (status === 403 ? S3_NEEDS_A_HUMAN.AccessDenied : undefined);
+  const reading = params.operation === 'GetObject';
+  const row = Object.prototype.hasOwnProperty.call(S3_NEEDS_A_HUMAN, name) ? S3_NEEDS_A_HUMAN[name] : undefined;
+  const denied = name === 'AccessDenied' || (status === 403 && !row);
+  const human = denied ? (reading ? GET_ACCESS_DENIED : S3_NEEDS_A_HUMAN.AccessDenied) : row;
+  const doing = `${reading ? 'reading' : 'writing'} ${params.key}`;
   if (human) {
-    return needsAHuman(human.type, `S3 bucket ${params.bucket}: ${human.advice}, then resume the rule (${name} writing ${params.key}).`);
+    return needsAHuman(human.type, `S3 bucket ${params.bucket}: ${human.advice}, then resume the rule (${name} ${doing}).`);
   }
-  return retryable(ErrorType.S3Unavailable, `S3 bucket ${params.bucket}: ${name}${status ? ` (HTTP ${status})` : ''} writing ${params.key}; retrying`);
+  return retryable(ErrorType.S3Unavailable, `S3 bucket ${params.bucket}: ${name}${status ? ` (HTTP ${status})` : ''} ${doing}; retrying`);
 }
 
 export function configError(message: string): ApplicationFailure {

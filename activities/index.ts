@@ -4,18 +4,19 @@
 import { Context, log } from '@temporalio/activity';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { RETENTION_MS, resolveStartFrom } from '../common/duration';
-import { scheduleIdOf, type BatchInput, type BatchResult, type Checkpoint, type CollectState, type RuleSpec } from '../workflows/types';
-import { classifyS3Error, configError } from './errors';
+import { comparePositions, normalizeState, startPosition } from '../workflows/position';
+import { addObject, emptyBatch, jumpTo, moved, type ObjectStep } from '../workflows/state';
+import { scheduleIdOf, type BatchInput, type BatchResult, type CollectState, type RuleSpec } from '../workflows/types';
+import { configError } from './errors';
 import { createCollectorMetrics, type CollectorMetrics } from './metrics';
-import { heartbeating, putClassified } from './batch';
+import { heartbeating } from './batch';
+import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import { collectObjects } from './objects';
 import { createBackfillActivities } from './backfill';
 import type { EventSource } from './io/atlassian';
 import type { ObjectStore } from './io/s3';
 import type { SecretResolver } from './io/secrets';
 import type { Compressor } from './io/zstd';
-import { checkpointKey, positionToken } from './keys';
-import { addObject, advance, emptyBatch, type ObjectStep } from '../workflows/state';
 
 export interface ActivityDeps {
   source: EventSource;
@@ -36,16 +37,6 @@ export function createActivities(deps: ActivityDeps) {
   const now = deps.now ?? Date.now;
   const metrics = deps.metrics ?? createCollectorMetrics();
 
-  async function writeCheckpoint(rule: RuleSpec, state: CollectState): Promise<void> {
-    const checkpoint: Checkpoint = { ruleId: rule.id, orgId: rule.connection.orgId, updatedAt: new Date(now()).toISOString(), ...state };
-    await putClassified(deps.store, {
-      bucket: rule.destination.bucket,
-      key: checkpointKey(rule.id),
-      body: Buffer.from(JSON.stringify(checkpoint, null, 2) + '\n'),
-      contentType: 'application/json',
-    });
-  }
-
   return {
     ...createBackfillActivities(deps),
 
@@ -54,47 +45,41 @@ export function createActivities(deps: ActivityDeps) {
      * was deleted and created again), else `startFrom`, clamped to the API's 180-day retention.
      */
     async resolveStart({ rule }: { rule: RuleSpec }): Promise<CollectState> {
-      const key = checkpointKey(rule.id);
-      let body: Buffer | undefined;
-      try {
-        body = await deps.store.get({ bucket: rule.destination.bucket, key });
-      } catch (error) {
-        throw classifyS3Error({ error, bucket: rule.destination.bucket, key });
-      }
-      if (body) {
-        const checkpoint = JSON.parse(body.toString('utf8')) as Checkpoint;
-        if (checkpoint.orgId !== rule.connection.orgId) {
-          throw configError(
-            `rule ${rule.id}: the checkpoint s3://${rule.destination.bucket}/${key} belongs to org ${checkpoint.orgId}, not ${rule.connection.orgId}. ` +
-              `Give the rule a new id or remove the checkpoint to start over.`,
-          );
-        }
+      const checkpoint = await readCheckpoint({ store: deps.store, rule });
+      if (checkpoint) {
         log.info('resuming from checkpoint', { ruleId: rule.id, lastProcessedAt: checkpoint.lastProcessedAt });
-        const { position, startPointMs, lastProcessedAt, totals } = checkpoint;
-        return { position, startPointMs, lastProcessedAt, totals };
+        return checkpoint;
       }
       const nowMs = now();
       const from = resolveStartFrom(rule.startFrom, nowMs);
       if (from === undefined) throw configError(`rule ${rule.id}: startFrom '${rule.startFrom}' is neither a duration like 7d nor an ISO date.`);
       const startPointMs = Math.max(from, nowMs - RETENTION_MS);
-      return { position: { fromMs: startPointMs }, startPointMs, lastProcessedAt: null, totals: { events: 0, objects: 0, bytes: 0 } };
+      return { position: startPosition(startPointMs), startPointMs, lastProcessedAt: null, totals: { events: 0, objects: 0, bytes: 0 } };
     },
 
     /**
-     * One batch: objects read back to back from the state's position, each uploaded under a key
-     * derived from where it starts and mirrored in the checkpoint, for up to `batchMs` (at least one
-     * object). Heartbeats carry the progress, so a retried batch resumes after its last object.
+     * One batch: objects read back to back, each uploaded under a key named by its first event and
+     * then mirrored in the checkpoint, for up to `batchMs` (at least one object). It starts from the
+     * furthest durable point of the state it was given, its earlier attempt's heartbeat details and
+     * the checkpoint, so neither a failed run nor a throttled heartbeat makes it read written objects
+     * again (at most the one object beyond the checkpoint is read again, and it keeps its key).
      * The workflow advances only from the returned result.
      */
-    async collectBatch({ rule, state }: BatchInput): Promise<BatchResult> {
+    async collectBatch({ rule, state: given }: BatchInput): Promise<BatchResult> {
       const context = Context.current();
       const { connection, destination } = rule;
-      const apiKey = deps.secrets.resolve({ ref: connection.apiKeyRef, connection: connection.name });
+      const apiKey = deps.secrets.resolve({ connection });
+      const start = normalizeState(given);
+      let batch = emptyBatch(start);
       const resumed = context.info.heartbeatDetails;
-      let batch = emptyBatch(state.position);
-      if (isBatchResult(resumed)) {
+      if (isBatchResult(resumed) && comparePositions(resumed.state.position, start.position) >= 0) {
         batch = resumed;
         log.info('batch resumes after the objects an earlier attempt wrote', { ruleId: rule.id, objects: batch.objects, events: batch.events });
+      }
+      const checkpoint = await readCheckpoint({ store: deps.store, rule });
+      if (checkpoint && comparePositions(checkpoint.position, batch.state.position) > 0) {
+        batch = jumpTo(batch, checkpoint);
+        log.info('batch starts from the checkpoint, which is ahead', { ruleId: rule.id, lastProcessedAt: checkpoint.lastProcessedAt });
       }
       const deadline = now() + deps.batchMs;
       const collecting = heartbeating(
@@ -111,11 +96,12 @@ export function createActivities(deps: ActivityDeps) {
             bucket: destination.bucket,
             prefix: destination.prefix,
             ruleId: rule.id,
-            start: batch.nextPosition,
+            start: batch.state.position,
             another: () => now() < deadline && !context.cancellationSignal.aborted,
-            done: async ({ start, read, key, rawBytes, bytes }) => {
+            done: async ({ start: objectStart, read, key, rawBytes, bytes }) => {
+              if (read.cursorRefused) log.warn('the API refused the stored cursor; read on from the last processedAt', { ruleId: rule.id, atMs: objectStart.atMs });
               const object: ObjectStep = {
-                nextPosition: read.position,
+                position: read.position,
                 events: read.body.events,
                 rawBytes,
                 bytes,
@@ -124,12 +110,13 @@ export function createActivities(deps: ActivityDeps) {
                 lastProcessedAt: read.lastProcessedAt,
               };
               const next = addObject(batch, object);
-              if (key !== null || positionToken(read.position) !== positionToken(start)) {
-                await writeCheckpoint(rule, advance(state, next));
+              // Before the next object goes up: at most one object is ever in S3 beyond the checkpoint.
+              if (key !== null || comparePositions(read.position, objectStart) !== 0) {
+                await writeCheckpoint({ store: deps.store, rule, state: next.state, nowMs: now() });
               }
               batch = next;
               context.heartbeat(batch);
-              const lastProcessedAt = batch.lastProcessedAt ?? state.lastProcessedAt;
+              const lastProcessedAt = batch.state.lastProcessedAt;
               metrics.objectWritten({ ruleId: rule.id, events: object.events, bytes, lastProcessedAt, nowMs: now() });
               if (key !== null) log.info('object written', { ruleId: rule.id, key, events: object.events, bytes, lastProcessedAt });
             },
@@ -141,8 +128,7 @@ export function createActivities(deps: ActivityDeps) {
         // A batch that got somewhere returns what it wrote; the error meets the next batch, whose
         // retries back off from the start, instead of this batch's attempts piling up over a long
         // catch-up. A batch with nothing written fails as usual.
-        const moved = batch.objects > 0 || positionToken(batch.nextPosition) !== positionToken(state.position);
-        if (!moved || context.cancellationSignal.aborted) throw error;
+        if (!moved(batch, start) || context.cancellationSignal.aborted) throw error;
         batch = { ...batch, caughtUp: false };
         log.warn('batch ends early with what it wrote; the next batch retries', {
           ruleId: rule.id,
@@ -152,7 +138,7 @@ export function createActivities(deps: ActivityDeps) {
         });
       }
       const { events, objects, bytes, caughtUp } = batch;
-      log.info('batch done', { ruleId: rule.id, events, objects, bytes, caughtUp, lastProcessedAt: batch.lastProcessedAt ?? state.lastProcessedAt });
+      log.info('batch done', { ruleId: rule.id, events, objects, bytes, caughtUp, lastProcessedAt: batch.state.lastProcessedAt });
       return batch;
     },
 
@@ -170,7 +156,7 @@ export function createActivities(deps: ActivityDeps) {
 /** Heartbeat details of an earlier attempt of the batch, if that attempt recorded any. */
 function isBatchResult(value: unknown): value is BatchResult {
   const v = value as Partial<BatchResult> | null | undefined;
-  return typeof v === 'object' && v !== null && typeof v.nextPosition === 'object' && typeof v.events === 'number' && Array.isArray(v.keys);
+  return typeof v === 'object' && v !== null && typeof v.state?.position?.atMs === 'number' && typeof v.events === 'number' && Array.isArray(v.keys);
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,6 +1,6 @@
 // Consecutive objects of a live rule's stream: the collect-batch activity and the benchmark's
 // floor both run this loop, so the floor measures the same pipeline without Temporal.
-import type { ConnectionSpec, Position } from '../workflows/types';
+import type { ConnectionSpec, StreamPosition } from '../workflows/types';
 import { hasEvents, readPages, writeEvents, type PagesRead } from './batch';
 import type { EventSource } from './io/atlassian';
 import type { ObjectStore } from './io/s3';
@@ -8,8 +8,8 @@ import type { Compressor } from './io/zstd';
 import { objectKey } from './keys';
 
 export interface ObjectDone {
-  /** Where this object's pages began: its key derives from it. */
-  start: Position;
+  /** Where this object's pages began. */
+  start: StreamPosition;
   read: PagesRead;
   /** Null when the pages held no events (the cursor may still have moved). */
   key: string | null;
@@ -18,10 +18,10 @@ export interface ObjectDone {
 }
 
 /**
- * Reads `pagesPerObject` pages at a time from `start` and uploads each read as one object, reading
- * the next object's pages while the previous one uploads. `done` hears of each object once it is
- * in S3, in order, and the next upload waits for it; `another` is asked before each object after
- * the first. Ends when the stream is caught up or `another` says no. When a read fails, the upload
+ * Reads `pagesPerObject` pages at a time from `start` and uploads each read as one object, named by
+ * its first event, reading the next object's pages while the previous one uploads. `done` hears of
+ * each object once it is in S3, in order, and the next upload waits for it (so at most one object
+ * is ever in S3 beyond what `done` recorded); `another` is asked before each object after the first. Ends when the stream is caught up or `another` says no. When a read fails, the upload
  * in flight is still finished and reported before the error is thrown.
  */
 export async function collectObjects(params: {
@@ -33,7 +33,7 @@ export async function collectObjects(params: {
   bucket: string;
   prefix: string;
   ruleId: string;
-  start: Position;
+  start: StreamPosition;
   pageLimit: number;
   pagesPerObject: number;
   another: () => boolean;
@@ -42,10 +42,10 @@ export async function collectObjects(params: {
 }): Promise<void> {
   const { store, bucket, prefix, ruleId } = params;
 
-  async function write(start: Position, read: PagesRead): Promise<void> {
+  async function write(start: StreamPosition, read: PagesRead): Promise<void> {
     let object: ObjectDone = { start, read, key: null, rawBytes: 0, bytes: 0 };
     if (hasEvents(read)) {
-      const key = objectKey({ prefix, ruleId, firstProcessedAtMs: Date.parse(read.firstProcessedAt), start });
+      const key = objectKey({ prefix, ruleId, first: read.first });
       object = { ...object, key, ...(await writeEvents({ store, bucket, key, ruleId, read })) };
     }
     await params.done(object);

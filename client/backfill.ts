@@ -18,10 +18,9 @@ import {
   type SliceReport,
   type SliceState,
 } from '../workflows/backfill-types';
-import { TASK_QUEUE } from '../workflows/types';
 import { temporalTarget } from './connection';
 import { humanSeconds } from './health';
-import { RULE_ID, ruleStatus, scheduleId, scheduledRule } from './schedules';
+import { RULE_ID, ruleStatus, scheduledRule, scheduledTaskQueue } from './schedules';
 import { styleFor, type TextStyle } from './status-text';
 
 export const BACKFILL_HELP = `audit-collect backfill: fill a past range of a rule, in parallel, beside live collection
@@ -31,11 +30,12 @@ Usage:
   audit-collect backfill status <backfillId> [--watch] [--json]
   audit-collect backfill cancel <backfillId>
 
-  Starts a backfill workflow for [from, to) of the rule (the API's from/to window): the range is split
-  into slices run as child workflows, N at a time (--concurrency, 1-${MAX_BACKFILL_CONCURRENCY}, default
-  ${DEFAULT_BACKFILL_CONCURRENCY}); each keeps its own cursor and resumes after failures. Objects go under the
-  rule's prefix, named by the range and the slice, so the same range writes the same keys. The
-  live cursor is never touched, and live requests go first in the org's request budget.
+  Starts a backfill workflow for the whole UTC days that hold [from, to) (the API's from/to window,
+  ending before T0): one slice a day, run as child workflows N at a time (--concurrency,
+  1-${MAX_BACKFILL_CONCURRENCY}, default ${DEFAULT_BACKFILL_CONCURRENCY}); each keeps its own position and resumes after
+  failures. Objects go under the rule's prefix, named by their first event and cut at the same events
+  by any backfill of a day, so a range run again or an overlapping range stores no event twice. The
+  live position is never touched, and live requests go first in the org's request budget.
 
   DATE is an ISO date (2026-05-01, midnight UTC) or date-time with a zone (2026-05-01T12:00:00Z).
   Asking again for the same rule and range while it runs starts nothing and prints its ID.
@@ -139,8 +139,7 @@ export async function startBackfill(params: {
   const backfillId = backfillWorkflowId({ ruleId, fromMs, toMs });
   const input: BackfillInput = { rule, fromMs, toMs, concurrency, liveStartMs: live.startPointMs };
   const slices = planSlices(input).length;
-  const schedule = await client.schedule.getHandle(scheduleId(ruleId)).describe();
-  const taskQueue = schedule.action.type === 'startWorkflow' ? schedule.action.taskQueue : TASK_QUEUE;
+  const taskQueue = await scheduledTaskQueue({ client, ruleId });
   const outcome: StartOutcome = { backfillId, started: true, slices, concurrency, from: iso(fromMs), to: iso(toMs), liveStart: iso(live.startPointMs), webUi: webUiUrl(backfillId) };
   try {
     await client.workflow.start<typeof backfillWorkflow>('backfillWorkflow', {

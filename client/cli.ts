@@ -2,7 +2,7 @@
 // prints readable text (or JSON with --json), and exits with a documented code.
 import { parseArgs } from 'node:util';
 import { ConfigError, readWorkerConfig } from '../worker/config';
-import { EncryptionConfigError, codecFromEnv } from '../common/encryption';
+import { EncryptionConfigError, UndecryptablePayloadError, codecFromEnv } from '../common/encryption';
 import { startCodecServer } from './codec-server';
 import { TemporalUnreachableError, connectClient, temporalTarget } from './connection';
 import { BackfillNotFoundError, BackfillRequestError, backfillCommand } from './backfill';
@@ -25,7 +25,7 @@ import {
   ruleStatus,
   triggerRule,
 } from './schedules';
-import { listText, statusText, styleFor } from './status-text';
+import { applyText, listText, statusText, styleFor } from './status-text';
 import { commandHelp } from './help';
 import { withProgress } from './progress';
 
@@ -76,7 +76,9 @@ Environment:
   the worker also reads AWS_ENDPOINT_URL_S3, AWS_REGION, AWS credentials,
   AUDIT_COLLECT_S3_FORCE_PATH_STYLE=true for S3-compatible servers, and the API-key
   variables or files named by the rules' connections. Optional payload encryption:
-  AUDIT_COLLECT_ENCRYPTION_KEY (32 bytes, base64) on the worker, the CLI and the codec server.
+  AUDIT_COLLECT_ENCRYPTION_KEY (32 bytes, base64), AUDIT_COLLECT_ENCRYPTION_KEY_ID and, while
+  rotating, AUDIT_COLLECT_ENCRYPTION_OLD_KEYS (id:base64key,...) on the worker, the CLI and the
+  codec server.
 
 Exit codes: 0 success; 1 the operation failed (a run failed, Temporal unreachable);
 2 bad input (usage, rules file); 3 verify found missing, duplicate or malformed events;
@@ -151,7 +153,7 @@ async function run(argv: string[]): Promise<number> {
     if (secretProblems.length > 0) throw new RulesError(file, secretProblems);
     const client = await connectClient();
     const outcomes = await applyRules({ client, rules, prune: values.prune ?? false, taskQueue: process.env.AUDIT_COLLECT_TASK_QUEUE });
-    print(json, outcomes, () => outcomes.map((o) => `${o.action.padEnd(9)} ${o.ruleId}`).join('\n'));
+    print(json, outcomes, () => applyText(outcomes));
     return EXIT.ok;
   }
 
@@ -232,7 +234,8 @@ async function runVerify(params: { rule: RuleSpec; fromMs?: number; toMs?: numbe
   const s3 = createS3Client({ forcePathStyle: config.AUDIT_COLLECT_S3_FORCE_PATH_STYLE });
   let source: Parameters<typeof verifyRule>[0]['source'];
   try {
-    const apiKey = createSecretResolver().resolve({ ref: params.rule.connection.apiKeyRef, connection: params.rule.connection.name });
+    const resolver = createSecretResolver({ envPattern: config.AUDIT_COLLECT_SECRET_ENV_PATTERN, secretsDir: config.AUDIT_COLLECT_SECRETS_DIR });
+    const apiKey = resolver.resolve({ connection: params.rule.connection });
     const pacer = createPacer({ perMinute: config.AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE, burst: 10 });
     source = { source: createAtlassianClient({ timeoutMs: config.AUDIT_COLLECT_HTTP_TIMEOUT_MS, pacer }), apiKey };
   } catch (error) {
@@ -269,6 +272,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof RuleNotFoundError || error instanceof BackfillNotFoundError) {
       console.error(`audit-collect: ${error.message}`);
       return EXIT.notFound;
+    }
+    if (error instanceof UndecryptablePayloadError) {
+      console.error(`audit-collect: ${error.message}`);
+      return EXIT.usage;
     }
     if (/Unknown encoding: binary\/encrypted/.test(String((error as Error).message))) {
       console.error('audit-collect: the payloads are encrypted; set AUDIT_COLLECT_ENCRYPTION_KEY (and _KEY_ID) to the key the worker uses');

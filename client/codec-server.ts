@@ -2,9 +2,42 @@
 // POST /decode and /encode with {"payloads":[{metadata,data}]} (base64 fields), CORS for the UI.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fromJson, toJson, type AesGcmCodec } from '../common/encryption';
+import type { Payload } from '@temporalio/common';
+import { UndecryptablePayloadError, fromJson, toJson, type AesGcmCodec } from '../common/encryption';
 
-export async function startCodecServer(params: { codec: AesGcmCodec; port: number; host?: string; allowOrigin: string }): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * Decodes payload by payload: one the keys cannot decrypt (a key dropped while histories that use
+ * it are kept) comes back as it is, so the rest of the history stays readable in the Web UI.
+ */
+async function decodeReadable(params: { codec: AesGcmCodec; payloads: Payload[]; warn: (error: UndecryptablePayloadError) => void }): Promise<Payload[]> {
+  const out: Payload[] = [];
+  for (const payload of params.payloads) {
+    try {
+      out.push(...(await params.codec.decode([payload])));
+    } catch (error) {
+      if (!(error instanceof UndecryptablePayloadError)) throw error;
+      params.warn(error);
+      out.push(payload);
+    }
+  }
+  return out;
+}
+
+export async function startCodecServer(params: {
+  codec: AesGcmCodec;
+  port: number;
+  host?: string;
+  allowOrigin: string;
+  /** Where the one warning per undecryptable key id goes; stderr by default. */
+  log?: (line: string) => void;
+}): Promise<{ url: string; close(): Promise<void> }> {
+  const log = params.log ?? ((line: string) => console.error(line));
+  const warned = new Set<string>();
+  const warn = (error: UndecryptablePayloadError) => {
+    if (warned.has(error.keyId)) return;
+    warned.add(error.keyId);
+    log(`codec server: ${error.message}; such payloads are returned still encrypted`);
+  };
   const cors = {
     'Access-Control-Allow-Origin': params.allowOrigin,
     'Access-Control-Allow-Methods': 'POST, OPTIONS',
@@ -26,7 +59,7 @@ export async function startCodecServer(params: { codec: AesGcmCodec; port: numbe
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const { payloads } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { payloads: Parameters<typeof fromJson>[0][] };
       const input = payloads.map(fromJson);
-      const output = op === '/decode' ? await params.codec.decode(input) : await params.codec.encode(input);
+      const output = op === '/decode' ? await decodeReadable({ codec: params.codec, payloads: input, warn }) : await params.codec.encode(input);
       res.writeHead(200, { ...cors, 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ payloads: output.map(toJson) }));
     } catch (error) {

@@ -9,13 +9,18 @@ export const KEY_EXPIRY_WARN_DAYS = 14;
 export const DEFAULT_WARN_NO_DATA_AFTER = '24h';
 /** A batch retried this often is worth a look even though it will keep trying. */
 const RETRIES_WORTH_A_WARNING = 3;
+/** A batch retrying for longer than this many of the rule's intervals makes the rule failing. */
+export const FAILING_AFTER_INTERVALS = 2;
 
 export type HealthState = 'ok' | 'warning' | 'paused' | 'failing';
 
 export interface LastError {
   type: string;
   message: string;
-  /** When the failed run closed, or for a batch being retried, when the run started. */
+  /**
+   * When the failed run closed; for a batch being retried, when that batch was first scheduled
+   * (its first attempt), or when the run started if that is not known.
+   */
   at: string;
   /** Set while a batch is being retried: the attempt number. */
   attempt?: number;
@@ -29,6 +34,8 @@ export interface RuleHealth {
   eventsLast24h: number;
   lastWrittenAt: string | null;
   lastError: LastError | null;
+  /** How long the running run's batch has been retrying, in seconds; null when none is. */
+  retryingForSeconds: number | null;
   pauseReason: string | null;
   apiKeyExpiresAt: string | null;
   apiKeyExpiresInDays: number | null;
@@ -51,6 +58,8 @@ export interface HealthInput {
   retrying: LastError | null;
   apiKeyExpiresAt?: string;
   warnNoDataAfter?: string;
+  /** The rule's schedule interval (a duration such as `5m`): retrying for two of them is failing. */
+  interval?: string;
 }
 
 function ago(ms: number): string {
@@ -64,9 +73,15 @@ export function judgeHealth(input: HealthInput): RuleHealth {
   const { nowMs, lastSuccess } = input;
   const warnings: string[] = [];
   const lastError = input.failure ?? input.retrying;
+  const retryingMs = input.retrying ? Math.max(0, nowMs - Date.parse(input.retrying.at)) : null;
+  const intervalMs = input.interval ? parseDuration(input.interval) : undefined;
+  // Transient errors never fail a run, so a cause that does not pass would otherwise only warn.
+  const stuck = retryingMs !== null && intervalMs !== undefined && retryingMs > FAILING_AFTER_INTERVALS * intervalMs;
 
   if (input.failure) warnings.push(`last run failed (${input.failure.type}): ${input.failure.message}`);
-  else if (input.retrying && (input.retrying.attempt ?? 0) >= RETRIES_WORTH_A_WARNING) {
+  else if (input.retrying && stuck) {
+    warnings.push(`retrying for ${ago(retryingMs ?? 0)} (${input.retrying.type}): ${input.retrying.message}`);
+  } else if (input.retrying && (input.retrying.attempt ?? 0) >= RETRIES_WORTH_A_WARNING) {
     warnings.push(`a batch is on attempt ${input.retrying.attempt} (${input.retrying.type}): ${input.retrying.message}; it keeps retrying`);
   }
 
@@ -90,7 +105,7 @@ export function judgeHealth(input: HealthInput): RuleHealth {
     );
   }
 
-  const failed = input.failure !== null;
+  const failed = input.failure !== null || stuck;
   const state: HealthState = failed ? 'failing' : input.paused ? 'paused' : warnings.length > 0 ? 'warning' : 'ok';
   return {
     state,
@@ -99,6 +114,7 @@ export function judgeHealth(input: HealthInput): RuleHealth {
     eventsLast24h: eventsLastDay(lastSuccess?.health, nowMs),
     lastWrittenAt,
     lastError,
+    retryingForSeconds: retryingMs === null ? null : Math.round(retryingMs / 1000),
     pauseReason: input.paused ? input.pauseNote : null,
     apiKeyExpiresAt: input.apiKeyExpiresAt ?? null,
     apiKeyExpiresInDays,

@@ -3,6 +3,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_SECRET_ENV_PATTERN, baseUrlProblem } from '../activities/io/secrets';
 import { RETENTION_MS, parseDuration, resolveStartFrom } from '../common/duration';
 import type { RuleSpec } from '../workflows/types';
 import { STATE_PREFIX } from '../workflows/types';
@@ -22,7 +23,7 @@ const Connection = z
     baseUrl: z
       .string()
       .url('must be a URL such as https://api.atlassian.com')
-      .regex(/^https?:\/\//, 'must start with https:// (or http:// for a local simulator)')
+      .refine((v) => baseUrlProblem(v) === undefined, 'must start with https://, the API key is sent to it (http:// only to a loopback host: 127.0.0.0/8, localhost, [::1])')
       .default(DEFAULT_BASE_URL),
     expiresAt: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO date').optional(),
   })
@@ -147,25 +148,40 @@ export function parseRules(text: string, file = 'rules file'): RuleDefinition[] 
 }
 
 /**
- * Checks that every connection's API-key reference resolves here (the variable is set, the file
- * is readable), without reading the value into any message. Run where the worker's environment is.
+ * Checks that every connection's API-key reference resolves here (the variable is set and matches
+ * the worker's AUDIT_COLLECT_SECRET_ENV_PATTERN, the file is readable), without reading the value
+ * into any message. Run where the worker's environment is; the worker checks again.
  */
 export function checkSecretReferences(rules: RuleDefinition[], env: NodeJS.ProcessEnv = process.env): string[] {
+  const skip = "pass --skip-secret-check when applying from a host other than the worker's";
+  const pattern = envPattern(env);
   const problems = new Map<string, string>();
   for (const { spec } of rules) {
     const { name, apiKeyRef } = spec.connection;
-    if (apiKeyRef.startsWith('env:') && !env[apiKeyRef.slice(4)]) {
-      problems.set(name, `connection '${name}': apiKey ${apiKeyRef}: the environment variable ${apiKeyRef.slice(4)} is not set (set it, or pass --skip-secret-check when applying from a host other than the worker's)`);
+    const variable = apiKeyRef.startsWith('env:') ? apiKeyRef.slice(4) : undefined;
+    if (variable !== undefined && variable.search(pattern) < 0) {
+      problems.set(name, `connection '${name}': apiKey ${apiKeyRef}: the worker resolves only variables matching AUDIT_COLLECT_SECRET_ENV_PATTERN (${pattern.source}); rename the variable to match, set AUDIT_COLLECT_SECRET_ENV_PATTERN on the worker, or ${skip}`);
+    } else if (variable !== undefined && !env[variable]) {
+      problems.set(name, `connection '${name}': apiKey ${apiKeyRef}: the environment variable ${variable} is not set (set it, or ${skip})`);
     }
     if (apiKeyRef.startsWith('file:')) {
       try {
         accessSync(apiKeyRef.slice(5), constants.R_OK);
       } catch {
-        problems.set(name, `connection '${name}': apiKey ${apiKeyRef}: the file does not exist or is not readable (create it, or pass --skip-secret-check when applying from a host other than the worker's)`);
+        problems.set(name, `connection '${name}': apiKey ${apiKeyRef}: the file does not exist or is not readable (create it, or ${skip})`);
       }
     }
   }
   return [...problems.values()];
+}
+
+/** The worker's pattern as this environment sets it; the worker itself rejects an invalid one. */
+function envPattern(env: NodeJS.ProcessEnv): RegExp {
+  try {
+    return new RegExp(env.AUDIT_COLLECT_SECRET_ENV_PATTERN || DEFAULT_SECRET_ENV_PATTERN);
+  } catch {
+    return new RegExp(DEFAULT_SECRET_ENV_PATTERN);
+  }
 }
 
 export function loadRules(file: string): RuleDefinition[] {

@@ -10,7 +10,8 @@ import {
   type ScheduleOptions,
   type ScheduleOptionsStartWorkflowAction,
 } from '@temporalio/client';
-import { SearchAttributeType, TypedSearchAttributes, defineSearchAttributeKey, type Duration } from '@temporalio/common';
+import { SearchAttributeType, TypedSearchAttributes, defineSearchAttributeKey, type Duration, type Payload } from '@temporalio/common';
+import { AesGcmCodec, UndecryptablePayloadError, encryptionKeyIdOf } from '../common/encryption';
 import type { collectWorkflow } from '../workflows';
 import { SCHEDULE_ID_PREFIX, TASK_QUEUE, WORKFLOW_ID_PREFIX, scheduleIdOf, type CollectResult, type RuleSpec } from '../workflows/types';
 import type { RuleDefinition } from './rules';
@@ -80,28 +81,81 @@ export type ApplyAction = 'created' | 'updated' | 'unchanged' | 'deleted';
 export interface ApplyOutcome {
   ruleId: string;
   action: ApplyAction;
+  /** Set when the update (also) rewrote payloads encrypted with other keys (or none) to the current key. */
+  reencrypted?: { from: string[]; to: string };
+}
+
+function codecOf(client: Client): AesGcmCodec | undefined {
+  return client.options.loadedDataConverter.payloadCodecs.find((c): c is AesGcmCodec => c instanceof AesGcmCodec);
+}
+
+const readers = new WeakMap<Client, Client>();
+
+/**
+ * The client to read schedules and runs through. A schedule's own memo is written at creation and
+ * Temporal cannot update it, so after a key rotation it may stay encrypted with a key that is gone;
+ * this client decodes what it cannot decrypt as undefined. What must be readable (a schedule's
+ * action, a run's result) is decoded strictly.
+ */
+function readerOf(client: Client): Client {
+  const codec = codecOf(client);
+  if (!codec) return client;
+  let reader = readers.get(client);
+  if (!reader) {
+    const dataConverter = { ...client.options.dataConverter, payloadCodecs: [codec.lenient()] };
+    reader = new Client({ connection: client.connection, namespace: client.options.namespace, dataConverter });
+    readers.set(client, reader);
+  }
+  return reader;
 }
 
 async function describe(client: Client, ruleId: string): Promise<ScheduleDescription | undefined> {
   try {
-    return await client.schedule.getHandle(scheduleId(ruleId)).describe();
+    return await readerOf(client).schedule.getHandle(scheduleId(ruleId)).describe();
   } catch (error) {
     if (error instanceof ScheduleNotFoundError) return undefined;
     throw error;
   }
 }
 
+/** The encoded payloads a schedule copies into every run it starts (plus its Web UI summary). */
+function actionPayloads(d: ScheduleDescription): Payload[] {
+  const start = d.raw.schedule?.action?.startWorkflow;
+  const payloads = [...(start?.input?.payloads ?? []), ...Object.values(start?.memo?.fields ?? {}), start?.userMetadata?.summary, start?.userMetadata?.details];
+  return payloads.filter((p): p is Payload => p != null);
+}
+
+/** Throws UndecryptablePayloadError when this process cannot decrypt what the schedule starts runs with. */
+async function checkActionDecrypts(client: Client, d: ScheduleDescription): Promise<void> {
+  await codecOf(client)?.decode(actionPayloads(d));
+}
+
+/** Key ids other than the current one (none for plaintext) among the action's payloads, or undefined if all are current. */
+function staleKeyIds(d: ScheduleDescription, codec: AesGcmCodec | undefined): string[] | undefined {
+  if (!codec) return undefined;
+  const ids = actionPayloads(d).map(encryptionKeyIdOf);
+  if (ids.every((id) => id === codec.keyId)) return undefined;
+  return [...new Set(ids.filter((id): id is string => id !== undefined && id !== codec.keyId))];
+}
+
+/** Listed raw: the SDK's list decodes every schedule's memo, which ids do not need. */
 export async function managedRuleIds(client: Client): Promise<string[]> {
   const ids: string[] = [];
-  for await (const summary of client.schedule.list()) {
-    if (summary.scheduleId.startsWith(SCHEDULE_ID_PREFIX)) ids.push(ruleIdOf(summary.scheduleId));
-  }
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.listSchedules({ namespace: client.options.namespace, maximumPageSize: 1000, nextPageToken });
+    for (const { scheduleId: id } of page.schedules ?? []) {
+      if (id?.startsWith(SCHEDULE_ID_PREFIX)) ids.push(ruleIdOf(id));
+    }
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
   return ids.sort();
 }
 
 /** Makes the schedules match the rules: idempotent; with `prune`, deletes schedules of removed rules. */
 export async function applyRules(params: { client: Client; rules: RuleDefinition[]; prune: boolean; taskQueue?: string }): Promise<ApplyOutcome[]> {
   const taskQueue = params.taskQueue ?? TASK_QUEUE;
+  const codec = codecOf(params.client);
   const outcomes: ApplyOutcome[] = [];
   for (const def of params.rules) {
     const options = optionsOf(def, taskQueue);
@@ -113,11 +167,13 @@ export async function applyRules(params: { client: Client; rules: RuleDefinition
     }
     const currentHash = current.action.type === 'startWorkflow' ? current.action.memo?.specHash : undefined;
     const pauseChange = def.paused ? !current.state.paused : current.state.paused && current.state.note === PAUSED_BY_FILE;
-    if (currentHash === options.action.memo?.specHash && !pauseChange) {
+    // Also when the old key is gone: the action is rebuilt from the file, nothing of it is read.
+    const stale = staleKeyIds(current, codec);
+    if (currentHash === options.action.memo?.specHash && !pauseChange && !stale) {
       outcomes.push({ ruleId: def.spec.id, action: 'unchanged' });
       continue;
     }
-    const handle = params.client.schedule.getHandle(options.scheduleId);
+    const handle = readerOf(params.client).schedule.getHandle(options.scheduleId);
     await handle.update((previous) => ({
       spec: options.spec,
       action: options.action,
@@ -125,7 +181,7 @@ export async function applyRules(params: { client: Client; rules: RuleDefinition
       // An operator's pause (or a pause on failure) stays until `resume`; the file only adds or lifts its own.
       state: pauseChange ? { paused: def.paused, note: def.paused ? PAUSED_BY_FILE : 'unpaused in the rules file' } : { paused: previous.state.paused, note: previous.state.note },
     }));
-    outcomes.push({ ruleId: def.spec.id, action: 'updated' });
+    outcomes.push({ ruleId: def.spec.id, action: 'updated', ...(stale && codec ? { reencrypted: { from: stale, to: codec.keyId } } : {}) });
   }
   if (params.prune) {
     const wanted = new Set(params.rules.map((r) => r.spec.id));
@@ -154,7 +210,14 @@ async function describeOrThrow(client: Client, ruleId: string): Promise<Schedule
 export async function scheduledRule(params: { client: Client; ruleId: string }): Promise<RuleSpec> {
   const d = await describeOrThrow(params.client, params.ruleId);
   if (d.action.type !== 'startWorkflow') throw new RuleNotFoundError(params.ruleId);
+  await checkActionDecrypts(params.client, d);
   return (d.action.args?.[0] as { rule: RuleSpec }).rule;
+}
+
+/** The task queue the rule's schedule starts runs on. */
+export async function scheduledTaskQueue(params: { client: Client; ruleId: string }): Promise<string> {
+  const d = await describeOrThrow(params.client, params.ruleId);
+  return d.action.type === 'startWorkflow' ? d.action.taskQueue : TASK_QUEUE;
 }
 
 export interface RunInfo {
@@ -166,8 +229,8 @@ export interface RunInfo {
   failure?: string;
   /** The failure's class, e.g. AtlassianUnauthorized (see activities/errors.ts). */
   failureType?: string;
-  /** While running: a batch being retried after a transient error. */
-  retrying?: { activity: string; attempt: number; type: string; message: string };
+  /** While running: a batch being retried after a transient error, since its first attempt. */
+  retrying?: { activity: string; attempt: number; type: string; message: string; since: string };
 }
 
 export interface RuleStatus {
@@ -188,11 +251,17 @@ export interface RuleStatus {
   lastProcessedAt: string | null;
   totals: { events: number; objects: number; bytes: number };
   health: RuleHealth;
+  /**
+   * Set when this process cannot decrypt the schedule's payloads or its last runs' (a key it lacks):
+   * the reason the rule is stuck as far as can be told here; the fields above are then mostly empty.
+   */
+  unreadable?: { keyId: string; reason: string };
 }
 
 async function runInfo(client: Client, workflowId: string, runId: string): Promise<RunInfo & { result?: CollectResult }> {
   const handle = client.workflow.getHandle(workflowId, runId);
-  const d = await handle.describe();
+  // The run's memo may use a key since dropped; its result must decrypt (strict `handle`).
+  const d = await readerOf(client).workflow.getHandle(workflowId, runId).describe();
   const info: RunInfo & { result?: CollectResult } = {
     workflowId,
     runId,
@@ -205,6 +274,7 @@ async function runInfo(client: Client, workflowId: string, runId: string): Promi
     try {
       await handle.result();
     } catch (error) {
+      if (error instanceof UndecryptablePayloadError) throw error;
       info.failure = error instanceof WorkflowFailedError && error.cause ? error.cause.message : String(error);
       if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure && error.cause.type) info.failureType = error.cause.type;
     }
@@ -217,15 +287,73 @@ async function runInfo(client: Client, workflowId: string, runId: string): Promi
         attempt: pending.attempt ?? 0,
         type: pending.lastFailure.applicationFailureInfo?.type ?? 'Error',
         message: pending.lastFailure.message ?? '',
+        since: (await firstScheduled({ client, workflowId, runId, activityId: pending.activityId })) ?? info.startedAt,
       };
     }
   }
   return info;
 }
 
+/**
+ * When a pending activity was first scheduled: retries add no history events, so its scheduled
+ * event, at or near the end of the history, dates its first attempt. Undefined if not found.
+ */
+async function firstScheduled(params: { client: Client; workflowId: string; runId: string; activityId?: string | null }): Promise<string | undefined> {
+  try {
+    const { history } = await params.client.workflowService.getWorkflowExecutionHistoryReverse({
+      namespace: params.client.options.namespace,
+      execution: { workflowId: params.workflowId, runId: params.runId },
+      maximumPageSize: 20,
+    });
+    const event = history?.events?.find((e) => e.activityTaskScheduledEventAttributes?.activityId === params.activityId);
+    const seconds = event?.eventTime?.seconds;
+    return seconds == null ? undefined : new Date(Number(seconds) * 1000 + Math.floor((event?.eventTime?.nanos ?? 0) / 1e6)).toISOString();
+  } catch {
+    return undefined;
+  }
+}
+
 export async function ruleStatus(params: { client: Client; ruleId: string }): Promise<RuleStatus> {
   const d = await describeOrThrow(params.client, params.ruleId);
-  const memo = (d.memo ?? {}) as Record<string, string>;
+  try {
+    await checkActionDecrypts(params.client, d);
+    return await readableStatus({ ...params, d });
+  } catch (error) {
+    if (error instanceof UndecryptablePayloadError) return unreadableStatus({ ruleId: params.ruleId, d, error });
+    throw error;
+  }
+}
+
+function unreadableStatus(params: { ruleId: string; d: ScheduleDescription; error: UndecryptablePayloadError }): RuleStatus {
+  const { d, error } = params;
+  const nowMs = Date.now();
+  const at = new Date(nowMs).toISOString();
+  // No run can be read, so there is nothing to judge lag or quiet time by: only the reason counts.
+  const base = judgeHealth({ nowMs, paused: d.state.paused, pauseNote: d.state.note ?? null, createdAt: at, lastProcessedAt: null, lastSuccess: null, failure: null, retrying: null });
+  const memo = (d.memo ?? {}) as Record<string, string | undefined>;
+  return {
+    ruleId: params.ruleId,
+    displayName: memo.displayName ?? params.ruleId,
+    scheduleId: d.scheduleId,
+    orgId: memo.orgId ?? '',
+    bucket: memo.bucket ?? '',
+    prefix: memo.prefix ?? '',
+    interval: memo.interval ?? '',
+    paused: d.state.paused,
+    note: d.state.note ?? null,
+    nextRunAt: d.state.paused ? null : (d.info.nextActionTimes[0]?.toISOString() ?? null),
+    running: d.info.runningActions.length > 0,
+    lastRun: null,
+    lastSuccess: null,
+    lastProcessedAt: null,
+    totals: { events: 0, objects: 0, bytes: 0 },
+    health: { ...base, state: 'failing', lastError: { type: error.name, message: error.message, at }, warnings: [error.message, ...base.warnings] },
+    unreadable: { keyId: error.keyId, reason: error.message },
+  };
+}
+
+async function readableStatus(params: { client: Client; ruleId: string; d: ScheduleDescription }): Promise<RuleStatus> {
+  const { d } = params;
   let lastRun: RunInfo | null = null;
   let lastSuccess: RuleStatus['lastSuccess'] = null;
   for (const action of [...d.info.recentActions].reverse()) {
@@ -243,6 +371,8 @@ export async function ruleStatus(params: { client: Client; ruleId: string }): Pr
   }
   const result = lastSuccess?.result;
   const rule = d.action.type === 'startWorkflow' ? (d.action.args?.[0] as { rule?: RuleSpec } | undefined)?.rule : undefined;
+  // The schedule's own memo may be unreadable after a key rotation (see readerOf); the rule is not.
+  const memo = (d.memo ?? {}) as Record<string, string | undefined>;
   const asError = (run: RunInfo | null): LastError | null =>
     run?.failure ? { type: run.failureType ?? run.status, message: run.failure, at: run.closedAt ?? run.startedAt } : null;
   const health = judgeHealth({
@@ -253,18 +383,19 @@ export async function ruleStatus(params: { client: Client; ruleId: string }): Pr
     lastProcessedAt: result?.lastProcessedAt ?? null,
     lastSuccess: lastSuccess ? { closedAt: lastSuccess.closedAt, events: lastSuccess.result.run.events, health: lastSuccess.result.health } : null,
     failure: asError(lastRun),
-    retrying: lastRun?.retrying ? { ...lastRun.retrying, at: lastRun.startedAt } : null,
+    retrying: lastRun?.retrying ? { type: lastRun.retrying.type, message: lastRun.retrying.message, attempt: lastRun.retrying.attempt, at: lastRun.retrying.since } : null,
     apiKeyExpiresAt: rule?.connection.apiKeyExpiresAt,
     warnNoDataAfter: rule?.warnNoDataAfter,
+    interval: rule?.interval ?? memo.interval,
   });
   return {
     ruleId: params.ruleId,
-    displayName: memo.displayName ?? params.ruleId,
+    displayName: rule?.displayName ?? memo.displayName ?? params.ruleId,
     scheduleId: d.scheduleId,
-    orgId: memo.orgId ?? '',
-    bucket: memo.bucket ?? '',
-    prefix: memo.prefix ?? '',
-    interval: memo.interval ?? '',
+    orgId: rule?.connection.orgId ?? memo.orgId ?? '',
+    bucket: rule?.destination.bucket ?? memo.bucket ?? '',
+    prefix: rule?.destination.prefix ?? memo.prefix ?? '',
+    interval: rule?.interval ?? memo.interval ?? '',
     paused: d.state.paused,
     note: d.state.note ?? null,
     nextRunAt: d.state.paused ? null : (d.info.nextActionTimes[0]?.toISOString() ?? null),
@@ -291,7 +422,7 @@ export async function triggerRule(params: { client: Client; ruleId: string; wait
   if (!params.wait) return { started: true, run: { workflowId: '', runId: '', status: 'STARTED', startedAt: new Date().toISOString(), closedAt: null } };
   const deadline = Date.now() + (params.timeoutMs ?? 10 * 60_000);
   while (Date.now() < deadline) {
-    const now = await handle.describe();
+    const now = await describeOrThrow(params.client, params.ruleId);
     if (now.info.numActionsSkippedOverlap > before.info.numActionsSkippedOverlap) return { started: false, reason: 'skipped: another run started first' };
     if (now.info.numActionsTaken > before.info.numActionsTaken) {
       const action = now.info.recentActions.at(-1)!.action.workflow;

@@ -1,7 +1,7 @@
 // How `status` and `list` read in a terminal. Colour only on a TTY (and never with NO_COLOR), so
 // piped output stays plain text.
 import { humanSeconds, type HealthState } from './health';
-import type { RuleStatus } from './schedules';
+import type { ApplyOutcome, RuleStatus } from './schedules';
 
 export interface TextStyle {
   color: boolean;
@@ -19,6 +19,7 @@ function state(s: HealthState, style: TextStyle, width = 0): string {
 }
 
 export function statusText(s: RuleStatus, style: TextStyle): string {
+  if (s.unreadable) return unreadableText(s, style);
   const h = s.health;
   const lines = [
     `rule        ${s.ruleId} (${s.displayName})`,
@@ -35,10 +36,23 @@ export function statusText(s: RuleStatus, style: TextStyle): string {
   else lines.push('last ok     never');
   if (h.apiKeyExpiresAt) lines.push(`api key     expires ${h.apiKeyExpiresAt} (in ${h.apiKeyExpiresInDays} days)`);
   for (const warning of h.warnings) lines.push(`warning     ${warning}`);
-  if (h.state === 'failing' || h.state === 'paused') {
+  if (h.state === 'failing' && h.retryingForSeconds !== null && !s.paused) {
+    lines.push('next step   fix the cause above; the run keeps retrying and carries on by itself once it passes');
+  } else if (h.state === 'failing' || h.state === 'paused') {
     lines.push(`next step   fix the cause above, then: audit-collect resume ${s.ruleId}`);
   }
   return lines.join('\n');
+}
+
+/** A rule whose payloads this process cannot decrypt: only what the schedule says in the clear. */
+function unreadableText(s: RuleStatus, style: TextStyle): string {
+  return [
+    `rule        ${s.ruleId}`,
+    `health      ${state(s.health.state, style)}`,
+    `schedule    ${s.scheduleId}, ${s.paused ? `PAUSED: ${s.note ?? ''}` : s.running ? 'running now' : `next run ${s.nextRunAt ?? '-'}`}`,
+    `unreadable  ${s.unreadable!.reason}`,
+    `next step   give this process key '${s.unreadable!.keyId}' as the worker has it; if that key is lost: audit-collect delete ${s.ruleId}, then apply the rules file again (the checkpoint in S3 keeps the rule's place)`,
+  ].join('\n');
 }
 
 /** One line per rule: health, lag, events in the last 24 hours, last success, and what is wrong. */
@@ -47,8 +61,20 @@ export function listText(statuses: RuleStatus[], style: TextStyle): string {
   const header = `${'RULE'.padEnd(24)} ${'HEALTH'.padEnd(8)} ${'LAG'.padStart(6)} ${'24H EVENTS'.padStart(10)}  ${'LAST OK'.padEnd(24)} NOTE`;
   const rows = statuses.map((s) => {
     const h = s.health;
-    const note = h.pauseReason ?? h.warnings[0] ?? '';
+    const note = s.unreadable?.reason ?? h.pauseReason ?? h.warnings[0] ?? '';
     return `${s.ruleId.padEnd(24)} ${state(h.state, style, 8)} ${humanSeconds(h.lagSeconds).padStart(6)} ${String(h.eventsLast24h).padStart(10)}  ${(h.lastSuccessAt ?? 'never').padEnd(24)} ${note}`;
   });
   return [header, ...rows].join('\n');
+}
+
+/** One line per rule `apply` looked at, e.g. `updated   acme-audit (re-encrypted: key 'k1' -> 'k2')`. */
+export function applyText(outcomes: ApplyOutcome[]): string {
+  return outcomes
+    .map((o) => {
+      const line = `${o.action.padEnd(9)} ${o.ruleId}`;
+      if (!o.reencrypted) return line;
+      const { from, to } = o.reencrypted;
+      return from.length > 0 ? `${line} (re-encrypted: key ${from.map((id) => `'${id}'`).join(', ')} -> '${to}')` : `${line} (encrypted with key '${to}')`;
+    })
+    .join('\n');
 }

@@ -4,10 +4,11 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { checkpointKey } from '../activities/keys';
 import type { EventSource } from '../activities/io/atlassian';
-import { MAX_PAGE_LIMIT } from '../activities/io/atlassian';
+import { MAX_PAGE_LIMIT, processedAtOf } from '../activities/io/atlassian';
 import type { ObjectStore } from '../activities/io/s3';
 import type { Compressor } from '../activities/io/zstd';
-import type { Checkpoint, Position, RuleSpec } from '../workflows/types';
+import { startPosition } from '../workflows/position';
+import type { Checkpoint, RuleSpec, StreamPosition } from '../workflows/types';
 
 const LISTED = 20;
 
@@ -41,16 +42,20 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<s
 /** Every processedAt-ordered event the source has from `fromMs` through `toMs`, by ID. */
 async function sourceIds(params: { source: EventSource; rule: RuleSpec; apiKey: string; fromMs: number; toMs: number }): Promise<Set<string>> {
   const ids = new Set<string>();
-  let position: Position = { fromMs: params.fromMs };
+  let position: StreamPosition = startPosition(params.fromMs);
   for (;;) {
     const page = await params.source.fetchPage({ connection: params.rule.connection, apiKey: params.apiKey, position, limit: MAX_PAGE_LIMIT });
+    const known = ids.size;
+    let lastMs = position.atMs;
     for (const event of page.events) {
-      const at = Date.parse(event.attributes.processedAt);
+      const at = processedAtOf(event) ?? lastMs;
       if (at > params.toMs) return ids;
       if (at >= params.fromMs) ids.add(event.id);
+      lastMs = Math.max(lastMs, at);
     }
-    if (page.nextCursor === null || page.events.length < MAX_PAGE_LIMIT) return ids;
-    position = { cursor: page.nextCursor };
+    if (page.events.length < MAX_PAGE_LIMIT || (position.cursor === null && ids.size === known)) return ids;
+    // A full page without a cursor goes on from its last millisecond; the set drops the repeats.
+    position = { atMs: lastMs, idsAtMs: [], cursor: page.nextCursor };
   }
 }
 

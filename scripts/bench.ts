@@ -24,7 +24,7 @@ const ROOT = join(__dirname, '..');
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 // A value only the local simulator accepts; it never leaves this machine.
 const SIM_API_KEY = 'bench-simulator-key';
-const API_KEY_ENV = 'BENCH_ATLASSIAN_API_KEY';
+const API_KEY_ENV = 'ATLASSIAN_BENCH_API_KEY';
 const BUCKET = 'audit-bench';
 const S3_KEYS = { accessKey: 'audit-collect-bench', secretKey: 'audit-collect-bench-secret' };
 const PAGE_LIMIT = 500;

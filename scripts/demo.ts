@@ -47,7 +47,7 @@ async function main() {
       AWS_ACCESS_KEY_ID: LOCAL.s3AccessKey,
       AWS_SECRET_ACCESS_KEY: LOCAL.s3SecretKey,
       AUDIT_COLLECT_S3_FORCE_PATH_STYLE: 'true',
-      DEMO_ATLASSIAN_API_KEY: DEMO_API_KEY,
+      ATLASSIAN_DEMO_API_KEY: DEMO_API_KEY,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
 
@@ -67,7 +67,7 @@ async function main() {
       `connections:
   - name: demo
     orgId: ${DEMO_ORG_ID}
-    apiKey: env:DEMO_ATLASSIAN_API_KEY
+    apiKey: env:ATLASSIAN_DEMO_API_KEY
     baseUrl: ${sim.url}
 rules:
   - id: ${RULE_ID}

@@ -17,11 +17,19 @@ Options:
   --api-key KEY       the org API key to accept (default: $SIM_API_KEY, else 'demo-key')
   --rate-limit N      events-stream requests a minute per org before 429; 0 is off (default 50)
   --window-on FIELD   what from/to bound: processedAt (default) or time
+  --cursor-nonce on|off
+                      a fresh random nonce in every cursor, so one position never
+                      yields the same string twice (default on)
+  --null-tail         answer meta.next null and links {} on the last page of an
+                      open-ended stream instead of a tail cursor
+  --cursor-ttl SECONDS
+                      refuse cursors older than this with 400 ADMIN-400-1; 0 is never (default 0)
   -h, --help          this text
 
-Control (for tests and demos): POST /_sim/orgs/{orgId}/events {"count":N,"lateFraction":0.1},
+Control (for tests and demos): POST /_sim/orgs/{orgId}/events {"count":N,"lateFraction":0.1,"atLastMillisecond":false},
 GET /_sim/orgs/{orgId}/events (NDJSON), POST|DELETE /_sim/faults, POST /_sim/keys/{key}/revoke|restore,
-POST /_sim/settings {"rateLimitPerMinute":N}, GET /_sim/stats.`;
+POST /_sim/settings {"rateLimitPerMinute":N,"windowOn":"time","cursorNonce":false,"nullTail":true,
+"cursorTtlMs":N}, GET /_sim/stats.`;
 
 function int(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -38,7 +46,8 @@ async function main() {
     ({ values } = parseArgs({
       options: {
         port: { type: 'string' }, host: { type: 'string' }, seed: { type: 'string' }, events: { type: 'string' }, org: { type: 'string' },
-        'api-key': { type: 'string' }, 'rate-limit': { type: 'string' }, 'window-on': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        'api-key': { type: 'string' }, 'rate-limit': { type: 'string' }, 'window-on': { type: 'string' }, 'cursor-nonce': { type: 'string' },
+        'null-tail': { type: 'boolean' }, 'cursor-ttl': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (error) {
@@ -51,6 +60,16 @@ async function main() {
     console.error(`--window-on must be processedAt or time, not '${windowOn}'`);
     process.exit(2);
   }
+  const cursorNonce = values['cursor-nonce'] ?? 'on';
+  if (cursorNonce !== 'on' && cursorNonce !== 'off') {
+    console.error(`--cursor-nonce must be on or off, not '${cursorNonce}'`);
+    process.exit(2);
+  }
+  const cursorTtlMs = int('cursor-ttl', values['cursor-ttl'], 0) * 1000;
+  if (!Number.isSafeInteger(cursorTtlMs)) {
+    console.error(`--cursor-ttl is too large: '${values['cursor-ttl']}'`);
+    process.exit(2);
+  }
   const sim = await startSimulator({
     port: int('port', values.port, 8900),
     host: values.host,
@@ -58,6 +77,9 @@ async function main() {
     orgs: [{ orgId: values.org ?? DEMO_ORG_ID, apiKeys: [values['api-key'] ?? process.env.SIM_API_KEY ?? 'demo-key'], events: int('events', values.events, 5000) }],
     rateLimitPerMinute: int('rate-limit', values['rate-limit'], 50),
     windowOn,
+    cursorNonce: cursorNonce === 'on',
+    nullTail: values['null-tail'] ?? false,
+    cursorTtlMs,
   });
   console.log(`Atlassian simulator listening on ${values.host ? `http://${values.host}:${new URL(sim.url).port}` : sim.url} (org ${values.org ?? DEMO_ORG_ID})`);
   const stop = () => sim.close().then(() => process.exit(0));

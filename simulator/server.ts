@@ -2,7 +2,7 @@
 // ../shared/atlassian-api.md, with a control interface under /_sim for tests and demos.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { OrgLog, decodeCursor, encodeCursor, type StoredEvent, type StreamCursor } from './store';
 
 export interface SimOrg {
@@ -25,6 +25,15 @@ export interface SimulatorOptions {
   lateFraction?: number;
   retentionDays?: number;
   now?: () => number;
+  /** A fresh random nonce in every cursor, so one position never yields the same string twice (default true). */
+  cursorNonce?: boolean;
+  /** `meta.next: null` and `links: {}` on the last page of an open-ended stream instead of a tail cursor (default false). */
+  nullTail?: boolean;
+  /**
+   * Age (by `now`) after which a cursor is refused with 400 ADMIN-400-1; 0, the default, never.
+   * Cursors carry their issue time only while this is set; those issued without one never expire.
+   */
+  cursorTtlMs?: number;
 }
 
 export type Fault =
@@ -61,6 +70,12 @@ function applicationError(status: number, code: string, title: string, detail: s
   return { errors: [{ id: randomUUID(), status: String(status), code, title, detail }] };
 }
 
+const invalidCursor = () => applicationError(400, 'ADMIN-400-1', 'Invalid page cursor', 'The cursor provided is invalid or has expired.');
+
+function isTtl(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   const now = options.now ?? Date.now;
   const seed = options.seed ?? 42;
@@ -74,6 +89,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   });
   let rateLimitPerMinute = options.rateLimitPerMinute ?? STREAM_RATE_DEFAULT;
   let windowOn = options.windowOn ?? 'processedAt';
+  let cursorNonce = options.cursorNonce ?? true;
+  let nullTail = options.nullTail ?? false;
+  let cursorTtlMs = options.cursorTtlMs ?? 0;
+  if (!isTtl(cursorTtlMs)) throw new Error(`simulator: cursorTtlMs must be a whole number of milliseconds >= 0, not ${cursorTtlMs}`);
   const retentionMs = (options.retentionDays ?? 180) * 86_400_000;
   let faults: Fault[] = [];
   const windows = new Map<string, { minute: string; count: number }>();
@@ -133,6 +152,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     return `{"data":[${params.events.map((e) => e.json).join(',')}],"links":${JSON.stringify(links)},"meta":${JSON.stringify(meta)}}`;
   }
 
+  /** What every cursor handed out carries besides its position: issue time while cursors expire, and the nonce. */
+  function issueFields(): { t?: number; n?: string } {
+    return { ...(cursorTtlMs > 0 ? { t: now() } : {}), ...(cursorNonce ? { n: randomBytes(9).toString('base64url') } : {}) };
+  }
+
+  function expired(issuedAt: number | undefined): boolean {
+    return cursorTtlMs > 0 && issuedAt !== undefined && now() - issuedAt > cursorTtlMs;
+  }
+
   function parseLimit(value: string | null, fallback: number): number | undefined {
     if (value === null) return fallback;
     if (!/^\d+$/.test(value)) return undefined;
@@ -152,8 +180,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const cursorText = url.searchParams.get('cursor');
     if (cursorText !== null) {
       const decoded = decodeCursor(cursorText, orgId);
-      if (!decoded) return send(res, 400, applicationError(400, 'ADMIN-400-1', 'Invalid page cursor', 'The cursor provided is invalid or has expired.'), headers);
-      cursor = decoded;
+      if (!decoded || expired(decoded.t)) return send(res, 400, invalidCursor(), headers);
+      const { t: _issued, ...bare } = decoded;
+      cursor = bare;
     } else {
       const from = parseMs(url.searchParams.get('from'));
       const to = parseMs(url.searchParams.get('to'));
@@ -169,8 +198,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const { page, exhausted } = log.streamPage({ cursor, limit, windowOn });
     const last = page.at(-1);
     const position = last ? { ...cursor, p: last.processedAtMs, i: last.id } : cursor;
-    // A full page always carries a cursor; an open-ended stream always carries a tail cursor.
-    const next = cursor.to !== null && exhausted && page.length < limit ? null : encodeCursor(position);
+    // A full page always carries a cursor; an open-ended stream carries a tail cursor unless nullTail.
+    const end = page.length < limit && (cursor.to !== null ? exhausted : nullTail);
+    const next = end ? null : encodeCursor({ ...position, ...issueFields() });
     send(res, 200, pageBody({ events: page, orgId, selfQuery: url.searchParams.toString(), next, path: 'events-stream' }), headers);
   }
 
@@ -182,12 +212,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const cursorText = url.searchParams.get('cursor');
     if (cursorText !== null) {
       try {
-        const c = JSON.parse(Buffer.from(cursorText, 'base64url').toString('utf8')) as { org: string; offset: number; q: string };
+        const c = JSON.parse(Buffer.from(cursorText, 'base64url').toString('utf8')) as { org: string; offset: number; q: string; t?: number };
         if (c.org !== orgId || typeof c.offset !== 'number') throw new Error('foreign');
+        if (expired(c.t)) throw new Error('expired');
         offset = c.offset;
         query = new URLSearchParams(c.q);
       } catch {
-        return send(res, 400, applicationError(400, 'ADMIN-400-1', 'Invalid page cursor', 'The cursor provided is invalid or has expired.'), headers);
+        return send(res, 400, invalidCursor(), headers);
       }
     }
     const from = parseMs(query.get('from'));
@@ -216,7 +247,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       return { ...e, json: JSON.stringify({ ...e.event, attributes, relations: null }) };
     });
     const more = offset + limit < matching.length;
-    const next = more ? Buffer.from(JSON.stringify({ org: orgId, offset: offset + limit, q: query.toString() })).toString('base64url') : null;
+    const next = more ? Buffer.from(JSON.stringify({ org: orgId, offset: offset + limit, q: query.toString(), ...issueFields() })).toString('base64url') : null;
     send(res, 200, pageBody({ events: page, orgId, selfQuery: url.searchParams.toString(), next, path: 'events' }), headers);
   }
 
@@ -231,6 +262,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         nowMs: now(),
         lateFraction: Number(body.lateFraction ?? 0),
         lateMs: Number(body.lateMs ?? 3_600_000),
+        atLastMillisecond: body.atLastMillisecond === true,
       });
       return send(res, 200, { appended: added.length, ids: added.map((e) => e.id) });
     }
@@ -254,9 +286,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       return send(res, 200, { revoked: record.revoked });
     }
     if (req.method === 'POST' && parts[1] === 'settings') {
+      const bad = settingsError(body);
+      if (bad) return send(res, 400, { error: bad });
       if (body.rateLimitPerMinute !== undefined) rateLimitPerMinute = Number(body.rateLimitPerMinute);
       if (body.windowOn === 'time' || body.windowOn === 'processedAt') windowOn = body.windowOn;
-      return send(res, 200, { rateLimitPerMinute, windowOn });
+      if (typeof body.cursorNonce === 'boolean') cursorNonce = body.cursorNonce;
+      if (typeof body.nullTail === 'boolean') nullTail = body.nullTail;
+      if (isTtl(body.cursorTtlMs)) cursorTtlMs = body.cursorTtlMs;
+      return send(res, 200, { rateLimitPerMinute, windowOn, cursorNonce, nullTail, cursorTtlMs });
     }
     if (req.method === 'GET' && parts[1] === 'stats') return send(res, 200, stats);
     send(res, 404, { error: 'unknown control path' });
@@ -285,7 +322,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const h: Record<string, string> = fault.retryAfter !== undefined ? { ...headers, 'Retry-After': String(fault.retryAfter) } : headers;
       return send(res, fault.status, applicationError(fault.status, `ADMIN-${fault.status}-1`, 'Internal error', 'Simulated failure.'), h);
     }
-    if (fault?.kind === 'invalid-cursor') return send(res, 400, applicationError(400, 'ADMIN-400-1', 'Invalid page cursor', 'The cursor provided is invalid or has expired.'), headers);
+    if (fault?.kind === 'invalid-cursor') return send(res, 400, invalidCursor(), headers);
     if (fault?.kind === 'hang') {
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
@@ -325,6 +362,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         server.close(() => resolve());
       }),
   };
+}
+
+/** Why the cursor settings in a POST /_sim/settings body are unusable, if they are; nothing is applied then. */
+function settingsError(body: Record<string, unknown>): string | undefined {
+  for (const name of ['cursorNonce', 'nullTail'] as const) {
+    if (body[name] !== undefined && typeof body[name] !== 'boolean') return `${name} must be true or false`;
+  }
+  if (body.cursorTtlMs !== undefined && !isTtl(body.cursorTtlMs)) return 'cursorTtlMs must be a whole number of milliseconds >= 0';
+  return undefined;
 }
 
 async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {

@@ -19,18 +19,22 @@ export interface StreamCursor {
   /** The last position served: processedAt ms and event id. */
   p: number;
   i: string;
+  /** When the server issued it (ms), carried only while cursors expire. */
+  t?: number;
 }
 
-export function encodeCursor(cursor: StreamCursor): string {
+/** `n`, a nonce, makes each encoding of one position a different string; decoding drops it. */
+export function encodeCursor(cursor: StreamCursor & { n?: string }): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
 
 export function decodeCursor(text: string, orgId: string): StreamCursor | undefined {
   try {
-    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as StreamCursor;
+    const { n: _nonce, ...c } = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as StreamCursor & { n?: unknown };
     const validBound = (b: unknown) => b === null || typeof b === 'number';
     if (c.v !== 1 || c.org !== orgId || (c.sort !== 'asc' && c.sort !== 'desc')) return undefined;
     if (typeof c.p !== 'number' || typeof c.i !== 'string' || !validBound(c.from) || !validBound(c.to)) return undefined;
+    if (c.t !== undefined && typeof c.t !== 'number') return undefined;
     return c;
   } catch {
     return undefined;
@@ -71,19 +75,21 @@ export class OrgLog {
 
   /**
    * New arrivals: processed now (never before what is already in the log), a share of them with
-   * event times long before (`lateMs`), as when Atlassian processes a backlog.
+   * event times long before (`lateMs`), as when Atlassian processes a backlog. With
+   * `atLastMillisecond`, they share the processedAt of the log's last event (the API's order within
+   * a millisecond is by ID, so some may sort before events already served).
    */
-  append(params: { count: number; nowMs: number; lateFraction: number; lateMs: number }): StoredEvent[] {
+  append(params: { count: number; nowMs: number; lateFraction: number; lateMs: number; atLastMillisecond?: boolean }): StoredEvent[] {
     const added: StoredEvent[] = [];
     const last = this.events.at(-1)?.processedAtMs ?? 0;
-    let processedAtMs = Math.max(params.nowMs, last + 1);
+    let processedAtMs = params.atLastMillisecond && last > 0 ? last : Math.max(params.nowMs, last + 1);
     for (let n = 0; n < params.count; n++) {
       const late = this.random() < params.lateFraction;
       const timeMs = late ? processedAtMs - params.lateMs - Math.floor(this.random() * 60_000) : processedAtMs - Math.floor(this.random() * 2_000);
       const stored = this.add(timeMs, processedAtMs);
       added.push(stored);
       this.events.push(stored);
-      if (this.random() < 0.7) processedAtMs += 1;
+      if (!params.atLastMillisecond && this.random() < 0.7) processedAtMs += 1;
     }
     this.events.sort((a, b) => compare(a.processedAtMs, a.id, b.processedAtMs, b.id));
     return added;

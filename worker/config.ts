@@ -1,8 +1,18 @@
 // The worker's configuration, read once from the environment and validated with a schema.
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_SECRET_ENV_PATTERN } from '../activities/io/secrets';
 import { TASK_QUEUE } from '../workflows/types';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const regex = z.string().transform((source, ctx) => {
+  try {
+    return new RegExp(source);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `must be a regular expression (${(error as Error).message})` });
+    return z.NEVER;
+  }
+});
 const int = (min: number, max: number) => z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().min(min).max(max));
 
 const EnvSchema = z.object({
@@ -27,6 +37,13 @@ const EnvSchema = z.object({
     .string()
     .regex(/^(off|[A-Za-z0-9.:[\]-]+:\d{1,5})$/, 'must be host:port such as 127.0.0.1:9464 (0.0.0.0:9464 in a container), or off')
     .default('127.0.0.1:9464'),
+  /**
+   * Rules name their API key as env:NAME; the worker resolves only names matching this, so that a
+   * crafted schedule cannot send the worker's other secrets (S3 or encryption keys) to some URL.
+   */
+  AUDIT_COLLECT_SECRET_ENV_PATTERN: regex.default(DEFAULT_SECRET_ENV_PATTERN),
+  /** When set, file:/path API-key references must resolve (symlinks followed) inside this directory. */
+  AUDIT_COLLECT_SECRETS_DIR: z.string().refine(isAbsolute, 'must be an absolute path').optional(),
   /** json: one JSON object a line, for log shippers; text: the SDK's plain format. */
   AUDIT_COLLECT_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
   AUDIT_COLLECT_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),

@@ -16,7 +16,7 @@ export async function createCollectorWorker(params: { config: WorkerConfig; conn
   const { config } = params;
   const connection = params.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
   const metrics = createCollectorMetrics(Runtime.instance().metricMeter);
-  const secrets = createSecretResolver();
+  const secrets = createSecretResolver({ envPattern: config.AUDIT_COLLECT_SECRET_ENV_PATTERN, secretsDir: config.AUDIT_COLLECT_SECRETS_DIR });
   const activities = createActivities({
     source: createAtlassianClient({
       onResponse: (response) => metrics.apiResponse(response),
@@ -26,7 +26,7 @@ export async function createCollectorWorker(params: { config: WorkerConfig; conn
     store: createS3Store(createS3Client({ forcePathStyle: config.AUDIT_COLLECT_S3_FORCE_PATH_STYLE })),
     compressor: createZstd(),
     // Every resolved API key is also masked in the logs, should any message ever carry one.
-    secrets: { resolve: (ref) => { const key = secrets.resolve(ref); redactFromLogs(key); return key; } },
+    secrets: { resolve: (params) => { const key = secrets.resolve(params); redactFromLogs(key); return key; } },
     metrics,
     pageLimit: config.AUDIT_COLLECT_PAGE_LIMIT,
     pagesPerObject: config.AUDIT_COLLECT_PAGES_PER_OBJECT,

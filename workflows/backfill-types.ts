@@ -1,14 +1,20 @@
 // Backfills: types, IDs, slice planning and progress arithmetic shared by the backfill workflows,
 // the backfill activity and the CLI. Pure: no I/O, nothing here may hold a secret.
-import type { Position, RuleSpec } from './types';
+import { startPosition } from './position';
+import type { RuleSpec, StreamPosition } from './types';
 
 export const BACKFILL_ID_PREFIX = 'backfill-';
 export const DEFAULT_BACKFILL_CONCURRENCY = 4;
 /** Each running slice holds one activity slot and competes for the org's request budget. */
 export const MAX_BACKFILL_CONCURRENCY = 16;
-/** Bounds the parent's history: a few events per slice. */
+/** Bounds the parent's history: a few events per slice (180 days of retention need at most 182). */
 export const MAX_SLICES = 200;
 const DAY_MS = 86_400_000;
+/**
+ * A backfill object holds this many events at most, counted from its day's start: a constant, not
+ * a setting, so every backfill over a day cuts its objects at the same events.
+ */
+export const BACKFILL_EVENTS_PER_OBJECT = 5_000;
 
 export interface BackfillInput {
   rule: RuleSpec;
@@ -20,7 +26,10 @@ export interface BackfillInput {
   liveStartMs: number;
 }
 
-/** A slice's window; both bounds inclusive, as the API takes them. Slices are disjoint. */
+/**
+ * A slice's window: one UTC day (the last one ends before T0); both bounds inclusive, as the API
+ * takes them. Slices are disjoint, and any backfill of the rule plans the same window for a day.
+ */
 export interface SliceSpec {
   index: number;
   fromMs: number;
@@ -29,8 +38,9 @@ export interface SliceSpec {
 
 /** A slice's own cursor and counts: what it resumes from after a failure or a continue-as-new. */
 export interface SliceState {
-  position: Position;
+  position: StreamPosition;
   batches: number;
+  /** Events written from the window's start: where the next object boundary falls. */
   events: number;
   /** Events the API returned at or after T0, left to live collection. */
   dropped: number;
@@ -42,8 +52,6 @@ export interface SliceState {
 
 export interface SliceInput {
   rule: RuleSpec;
-  /** Names the backfill in object keys, e.g. `backfill-20250501T000000Z-20250508T000000Z`. */
-  backfillTag: string;
   slice: SliceSpec;
   liveStartMs: number;
   /** Set when the slice continues as new. */
@@ -52,16 +60,15 @@ export interface SliceInput {
 
 export interface BackfillBatchInput {
   rule: RuleSpec;
-  backfillTag: string;
   slice: SliceSpec;
   liveStartMs: number;
-  position: Position;
-  /** The batch's number within its slice: names its object. */
-  batch: number;
+  position: StreamPosition;
+  /** Events the slice has written so far: the batch's object ends at the next multiple of BACKFILL_EVENTS_PER_OBJECT. */
+  eventsSoFar: number;
 }
 
 export interface BackfillBatchResult {
-  nextPosition: Position;
+  position: StreamPosition;
   events: number;
   dropped: number;
   rawBytes: number;
@@ -107,10 +114,6 @@ export function compactIso(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace('.000Z', 'Z');
 }
 
-export function backfillTag(fromMs: number, toMs: number): string {
-  return `${BACKFILL_ID_PREFIX}${compactIso(fromMs)}-${compactIso(toMs)}`;
-}
-
 /** The same rule and range always give the same ID, so a repeated request finds the running backfill. */
 export function backfillWorkflowId(params: { ruleId: string; fromMs: number; toMs: number }): string {
   return `${BACKFILL_ID_PREFIX}${params.ruleId}-${compactIso(params.fromMs)}-${compactIso(params.toMs)}`;
@@ -121,29 +124,31 @@ export function sliceWorkflowId(backfillId: string, index: number): string {
 }
 
 /**
- * Splits `[fromMs, toMs)` into disjoint slices with inclusive bounds (the `to` of one is the `from`
- * of the next minus 1 ms): about a day each, at least `concurrency` of them, at most MAX_SLICES.
+ * The whole UTC days that hold `[fromMs, toMs)`, one slice each, the last ending just before T0
+ * (`liveStartMs`), which live collection owns from. Whole days, not the range's own bounds, so
+ * that every backfill of a day (again, or in an overlapping range) reads the same window and cuts
+ * its objects at the same events.
  */
-export function planSlices(params: { fromMs: number; toMs: number; concurrency: number }): SliceSpec[] {
-  const span = params.toMs - params.fromMs;
-  if (!(span > 0)) throw new Error(`an empty range: from ${params.fromMs} is not before to ${params.toMs}`);
-  const count = Math.max(1, Math.min(span, MAX_SLICES, Math.max(params.concurrency, Math.ceil(span / DAY_MS))));
-  const step = Math.floor(span / count);
-  return Array.from({ length: count }, (_, index) => ({
-    index,
-    fromMs: params.fromMs + index * step,
-    toMs: index === count - 1 ? params.toMs - 1 : params.fromMs + (index + 1) * step - 1,
-  }));
+export function planSlices(params: { fromMs: number; toMs: number; liveStartMs: number }): SliceSpec[] {
+  const endMs = Math.min(params.toMs, params.liveStartMs);
+  if (!(endMs > params.fromMs)) throw new Error(`an empty range: from ${params.fromMs} is not before to ${Math.min(params.toMs, params.liveStartMs)}`);
+  const firstDay = Math.floor(params.fromMs / DAY_MS) * DAY_MS;
+  const count = Math.floor((endMs - 1 - firstDay) / DAY_MS) + 1;
+  if (count > MAX_SLICES) throw new Error(`a range of ${count} days: at most ${MAX_SLICES} days can be backfilled at once`);
+  return Array.from({ length: count }, (_, index) => {
+    const dayMs = firstDay + index * DAY_MS;
+    return { index, fromMs: dayMs, toMs: Math.min(dayMs + DAY_MS, params.liveStartMs) - 1 };
+  });
 }
 
 export function initialSliceState(slice: SliceSpec): SliceState {
-  return { position: { fromMs: slice.fromMs, toMs: slice.toMs }, batches: 0, events: 0, dropped: 0, objects: 0, bytes: 0, lastProcessedAt: null, done: false };
+  return { position: startPosition(slice.fromMs), batches: 0, events: 0, dropped: 0, objects: 0, bytes: 0, lastProcessedAt: null, done: false };
 }
 
-/** The slice's state after a batch: the workflow moves its cursor only from the activity's result. */
+/** The slice's state after a batch: the workflow moves its position only from the activity's result. */
 export function advanceSlice(state: SliceState, batch: BackfillBatchResult): SliceState {
   return {
-    position: batch.nextPosition,
+    position: batch.position,
     batches: state.batches + 1,
     events: state.events + batch.events,
     dropped: state.dropped + batch.dropped,
@@ -181,10 +186,10 @@ export function summarize(params: {
 }): BackfillProgress {
   const { range: input, slices } = params;
   const sum = (pick: (s: SliceState) => number) => slices.reduce((total, s) => total + (s.state ? pick(s.state) : 0), 0);
-  const span = input.toMs - input.fromMs;
-  const fraction = slices.reduce((total, s) => total + sliceFraction(s) * (s.toMs + 1 - s.fromMs), 0) / span;
+  const span = slices.reduce((total, s) => total + (s.toMs + 1 - s.fromMs), 0);
+  const fraction = span > 0 ? slices.reduce((total, s) => total + sliceFraction(s) * (s.toMs + 1 - s.fromMs), 0) / span : 1;
   const unfinished = slices.find((s) => s.status !== 'done');
-  const positionMs = !unfinished ? input.toMs : unfinished.state?.lastProcessedAt ? Date.parse(unfinished.state.lastProcessedAt) : unfinished.fromMs;
+  const positionMs = !unfinished ? (slices.at(-1)?.toMs ?? input.toMs - 1) + 1 : unfinished.state?.lastProcessedAt ? Date.parse(unfinished.state.lastProcessedAt) : unfinished.fromMs;
   const elapsedMs = Math.max(0, params.nowMs - params.startedAtMs);
   const events = sum((s) => s.events);
   return {

@@ -1,5 +1,5 @@
-// A backfill fills `[from, to)` of one rule: the range is split into disjoint slices, each a child
-// workflow with its own cursor, run a few at a time. Nothing here touches the live rule's cursor or
+// A backfill fills `[from, to)` of one rule: the whole UTC days that hold it, one slice (a child
+// workflow with its own position) a day, run a few at a time. Nothing here touches the live rule's cursor or
 // checkpoint; events live collection owns (processedAt >= T0) are dropped by the batch activity.
 import {
   ParentClosePolicy,
@@ -16,7 +16,6 @@ import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import {
   advanceSlice,
-  backfillTag,
   initialSliceState,
   planSlices,
   sliceWorkflowId,
@@ -41,7 +40,6 @@ const MAX_BATCHES_PER_RUN = 200;
 
 export async function backfillWorkflow(input: BackfillInput): Promise<BackfillProgress> {
   const { workflowId, startTime } = workflowInfo();
-  const tag = backfillTag(input.fromMs, input.toMs);
   const slices: SliceReport[] = planSlices(input).map((spec) => ({ ...spec, status: 'pending', state: null }));
   const range = { ruleId: input.rule.id, fromMs: input.fromMs, toMs: input.toMs, liveStartMs: input.liveStartMs, concurrency: input.concurrency };
   const progress = () => summarize({ backfillId: workflowId, range, slices, startedAtMs: startTime.getTime(), nowMs: Date.now() });
@@ -53,7 +51,7 @@ export async function backfillWorkflow(input: BackfillInput): Promise<BackfillPr
   async function runSlice(slice: SliceReport): Promise<void> {
     slice.status = 'running';
     const { status: _status, state: _state, ...spec } = slice;
-    const args: [SliceInput] = [{ rule: input.rule, backfillTag: tag, slice: spec, liveStartMs: input.liveStartMs }];
+    const args: [SliceInput] = [{ rule: input.rule, slice: spec, liveStartMs: input.liveStartMs }];
     slice.state = await executeChild(backfillSliceWorkflow, {
       workflowId: sliceWorkflowId(workflowId, slice.index),
       args,
@@ -92,7 +90,7 @@ export async function backfillSliceWorkflow(input: SliceInput): Promise<SliceSta
     }
     try {
       const batch = await backfillBatch.executeWithOptions({ summary: `${rule.id} backfill slice ${slice.index + 1} batch ${state.batches + 1}` }, [
-        { rule, backfillTag: input.backfillTag, slice, liveStartMs: input.liveStartMs, position: state.position, batch: state.batches },
+        { rule, slice, liveStartMs: input.liveStartMs, position: state.position, eventsSoFar: state.events },
       ]);
       state = advanceSlice(state, batch);
     } catch (err) {

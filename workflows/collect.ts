@@ -10,7 +10,7 @@ import {
   type CollectState,
   type RunSummary,
 } from './types';
-import { advance } from './state';
+import { normalizeState } from './position';
 import { carryHealth } from './health';
 
 const { resolveStart, pauseRule } = proxyActivities<Activities>({
@@ -41,8 +41,9 @@ function isCollectResult(value: unknown): value is CollectResult {
 }
 
 /**
- * One scheduled collection run for one rule. The cursor comes from the last successful run
- * (the schedule passes its result), else from the rule's checkpoint in S3, else from `startFrom`.
+ * One scheduled collection run for one rule. The position comes from the last successful run
+ * (the schedule passes its result), else from the rule's checkpoint in S3, else from `startFrom`;
+ * each batch moves on to the checkpoint when that is further (a failed run's progress is kept).
  * Every successful run returns the cursor: returning nothing would erase it.
  */
 export async function collectWorkflow(input: CollectInput): Promise<CollectResult> {
@@ -55,8 +56,10 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
     await pauseRule({ ruleId: rule.id, note: failure.message });
     throw failure;
   };
-  let state: CollectState =
-    input.state ?? (isCollectResult(lastResult) ? lastResult : await resolveStart({ rule }).catch(pauseAndFail));
+  // The batch also reads the rule's checkpoint and starts from whichever is further along.
+  let state: CollectState = normalizeState(
+    input.state ?? (isCollectResult(lastResult) ? lastResult : await resolveStart({ rule }).catch(pauseAndFail)),
+  );
 
   const run: RunSummary = { events: 0, objects: 0, bytes: 0, batches: 0, caughtUp: false, objectKeys: [] };
   while (!run.caughtUp && run.batches < MAX_BATCHES_PER_RUN) {
@@ -67,7 +70,7 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
     } catch (err) {
       return pauseAndFail(err);
     }
-    state = advance(state, batch);
+    state = batch.state;
     run.batches += 1;
     run.events += batch.events;
     run.bytes += batch.bytes;

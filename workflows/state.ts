@@ -1,18 +1,27 @@
-import { MAX_KEYS_IN_RESULT, type BatchResult, type CollectState, type Position } from './types';
+import { comparePositions } from './position';
+import { MAX_KEYS_IN_RESULT, type BatchResult, type CollectState, type StreamPosition } from './types';
 
 /** One object of a batch (or a read that found no events: no key). */
-export type ObjectStep = Omit<BatchResult, 'objects' | 'keys'> & { key: string | null };
+export interface ObjectStep {
+  position: StreamPosition;
+  events: number;
+  rawBytes: number;
+  bytes: number;
+  key: string | null;
+  caughtUp: boolean;
+  lastProcessedAt: string | null;
+}
 
-/** The state after a batch: pure, shared by the workflow and the checkpoint mirror. */
-export function advance(state: CollectState, batch: BatchResult): CollectState {
+/** The rule's state after one more object (or empty read): pure, shared by the batch and the checkpoint. */
+export function afterObject(state: CollectState, object: ObjectStep): CollectState {
   return {
-    position: batch.nextPosition,
+    position: object.position,
     startPointMs: state.startPointMs,
-    lastProcessedAt: batch.lastProcessedAt ?? state.lastProcessedAt,
+    lastProcessedAt: object.lastProcessedAt ?? state.lastProcessedAt,
     totals: {
-      events: state.totals.events + batch.events,
-      objects: state.totals.objects + batch.objects,
-      bytes: state.totals.bytes + batch.bytes,
+      events: state.totals.events + object.events,
+      objects: state.totals.objects + (object.key ? 1 : 0),
+      bytes: state.totals.bytes + object.bytes,
     },
   };
 }
@@ -20,18 +29,38 @@ export function advance(state: CollectState, batch: BatchResult): CollectState {
 /** A batch's result so far with one more object (or empty read) appended: pure. */
 export function addObject(batch: BatchResult, object: ObjectStep): BatchResult {
   return {
-    nextPosition: object.nextPosition,
+    state: afterObject(batch.state, object),
     events: batch.events + object.events,
     rawBytes: batch.rawBytes + object.rawBytes,
     bytes: batch.bytes + object.bytes,
     objects: batch.objects + (object.key ? 1 : 0),
     keys: object.key && batch.keys.length < MAX_KEYS_IN_RESULT ? [...batch.keys, object.key] : batch.keys,
     caughtUp: object.caughtUp,
-    lastProcessedAt: object.lastProcessedAt ?? batch.lastProcessedAt,
   };
 }
 
-/** A batch that has written nothing yet, starting at `position`. */
-export function emptyBatch(position: Position): BatchResult {
-  return { nextPosition: position, events: 0, rawBytes: 0, bytes: 0, objects: 0, keys: [], caughtUp: false, lastProcessedAt: null };
+/** A batch that has written nothing yet, starting from `state`. */
+export function emptyBatch(state: CollectState): BatchResult {
+  return { state, events: 0, rawBytes: 0, bytes: 0, objects: 0, keys: [], caughtUp: false };
+}
+
+/**
+ * The batch moved on to `state`, a durable point further along (a checkpoint written by an earlier
+ * attempt or run): what was written between counts as this batch's.
+ */
+export function jumpTo(batch: BatchResult, state: CollectState): BatchResult {
+  if (comparePositions(state.position, batch.state.position) <= 0) return batch;
+  const before = batch.state.totals;
+  return {
+    ...batch,
+    state,
+    events: batch.events + Math.max(0, state.totals.events - before.events),
+    objects: batch.objects + Math.max(0, state.totals.objects - before.objects),
+    bytes: batch.bytes + Math.max(0, state.totals.bytes - before.bytes),
+  };
+}
+
+/** True when the batch got anywhere: wrote an object or moved the stream position. */
+export function moved(batch: BatchResult, from: CollectState): boolean {
+  return batch.objects > 0 || comparePositions(batch.state.position, from.position) !== 0;
 }

@@ -36,10 +36,20 @@ export interface RuleSpec {
 }
 
 /**
- * Where the next request starts: an API cursor, or (first request only) a `from` bound, and for a
- * backfill slice a `to` bound (both inclusive, epoch ms).
+ * A place in an org's event stream, told by content alone: the last event written (its
+ * `processedAt` and the IDs written at that millisecond), and the API's cursor when it gave one.
+ * The cursor is opaque (the same place may come back as a different string, and it may expire), so
+ * it is only ever sent back to the API; order, resumption and object keys rest on `atMs` and
+ * `idsAtMs`. A read without a cursor asks for `from=atMs` and skips `idsAtMs`.
  */
-export type Position = { cursor: string } | { fromMs: number; toMs?: number };
+export interface StreamPosition {
+  /** processedAt (epoch ms) of the last event written; before any, the instant to start from. */
+  atMs: number;
+  /** IDs of the events written at `atMs`, in the order read. */
+  idsAtMs: string[];
+  /** The API's cursor to continue from, or null to continue from `atMs`. */
+  cursor: string | null;
+}
 
 export interface Totals {
   events: number;
@@ -49,7 +59,7 @@ export interface Totals {
 
 /** What one run hands to the next: the cursor and what has been written so far. */
 export interface CollectState {
-  position: Position;
+  position: StreamPosition;
   /** The live rule owns every event processed at or after this instant (epoch ms). */
   startPointMs: number;
   lastProcessedAt: string | null;
@@ -93,12 +103,13 @@ export interface BatchInput {
 }
 
 /**
- * What one collect batch (one activity) wrote: one or more objects, read back to back from the
- * batch's start. Also the batch's heartbeat details, so a retried batch resumes after its last
- * object instead of reading it again.
+ * What one collect batch (one activity) did: the rule's state after it, and what it wrote (one or
+ * more objects, read back to back). Also the batch's heartbeat details, so a retried batch resumes
+ * after its last object instead of reading it again.
  */
 export interface BatchResult {
-  nextPosition: Position;
+  /** Where the next batch starts, with the totals so far. */
+  state: CollectState;
   events: number;
   rawBytes: number;
   bytes: number;
@@ -106,7 +117,6 @@ export interface BatchResult {
   /** The first keys written (capped at MAX_KEYS_IN_RESULT). */
   keys: string[];
   caughtUp: boolean;
-  lastProcessedAt: string | null;
 }
 
 export interface Checkpoint extends CollectState {

@@ -3,15 +3,16 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
-import type { ConnectionSpec, Position } from '../../workflows/types';
-import { ErrorType, classifyAtlassianResponse, classifyNetworkError } from '../errors';
+import type { ConnectionSpec, StreamPosition } from '../../workflows/types';
+import { ErrorType, checkApiKey, classifyAtlassianResponse, classifyNetworkError } from '../errors';
 import type { Pacer, Priority } from './pacer';
 import { dataArrayItems } from './raw-json';
 import { ApplicationFailure } from '@temporalio/common';
 
 export interface AuditEvent {
   id: string;
-  attributes: { processedAt: string; [key: string]: unknown };
+  /** `processedAt` is required by the API's schema; an event without one is still kept. */
+  attributes?: { processedAt?: unknown; [key: string]: unknown };
   [key: string]: unknown;
 }
 
@@ -19,13 +20,18 @@ export interface EventPage {
   events: AuditEvent[];
   /** Each event's JSON text exactly as the API sent it, on one line: what the collector stores. */
   lines: string[];
-  /** The cursor to continue from; null when the API gave none (a closed window is exhausted). */
+  /** Each event's processedAt in epoch ms, or undefined where it has none (or one that is not a date). */
+  processedAtMs: Array<number | undefined>;
+  /** The cursor to continue from; null when the API gave none (the last page may or may not carry one). */
   nextCursor: string | null;
 }
 
 export interface EventSource {
-  /** `priority` orders requests in the org's request budget: live collection goes before backfills. */
-  fetchPage(params: { connection: ConnectionSpec; apiKey: string; position: Position; limit: number; priority?: Priority }): Promise<EventPage>;
+  /**
+   * The page after `position`: by its cursor when it has one, else `from=atMs` (and `to=toMs` when
+   * given). `priority` orders requests in the org's request budget: live goes before backfills.
+   */
+  fetchPage(params: { connection: ConnectionSpec; apiKey: string; position: StreamPosition; toMs?: number; limit: number; priority?: Priority }): Promise<EventPage>;
 }
 
 export const MAX_PAGE_LIMIT = 500;
@@ -50,12 +56,15 @@ export function createAtlassianClient(params: {
     });
 
   return {
-    async fetchPage({ connection, apiKey, position, limit, priority }) {
+    async fetchPage({ connection, apiKey, position, toMs, limit, priority }) {
       const url = `${connection.baseUrl.replace(/\/+$/, '')}/admin/v1/orgs/${encodeURIComponent(connection.orgId)}/events-stream`;
       const query: Record<string, string> =
-        'cursor' in position
+        position.cursor !== null
           ? { cursor: position.cursor, limit: String(limit) }
-          : { from: String(position.fromMs), ...(position.toMs !== undefined && { to: String(position.toMs) }), limit: String(limit), sortOrder: 'asc' };
+          : { from: String(position.atMs), ...(toMs !== undefined && { to: String(toMs) }), limit: String(limit), sortOrder: 'asc' };
+      // axios drops characters a header cannot carry instead of failing: the key would be sent altered.
+      const unusable = checkApiKey({ apiKey, connection: connection.name, apiKeyRef: connection.apiKeyRef });
+      if (unusable) throw unusable;
       await params.pacer.take(connection.orgId, priority);
       let response;
       try {
@@ -65,7 +74,13 @@ export function createAtlassianClient(params: {
         });
       } catch (error) {
         params.onResponse?.({ orgId: connection.orgId, status: 'error' });
-        throw classifyNetworkError({ error, what: `GET events-stream of Atlassian org ${connection.orgId}` });
+        throw classifyNetworkError({
+          error,
+          what: `GET events-stream of Atlassian org ${connection.orgId}`,
+          baseUrl: connection.baseUrl,
+          connection: connection.name,
+          apiKeyRef: connection.apiKeyRef,
+        });
       }
       const body = typeof response.data === 'string' ? response.data : String(response.data ?? '');
       params.onResponse?.({ orgId: connection.orgId, status: response.status });
@@ -104,15 +119,22 @@ export function parsePage(body: string, orgId: string): EventPage {
   if (typeof page !== 'object' || page === null || !Array.isArray(page.data)) {
     throw malformed(orgId, 'no data array');
   }
+  const processedAtMs: Array<number | undefined> = [];
   for (const [index, event] of page.data.entries()) {
     const e = event as Partial<AuditEvent> | null;
-    if (typeof e?.id !== 'string' || typeof e.attributes?.processedAt !== 'string' || Number.isNaN(Date.parse(e.attributes.processedAt))) {
-      throw malformed(orgId, `event ${index} lacking a string id or a valid attributes.processedAt`);
-    }
+    if (typeof e !== 'object' || e === null || typeof e.id !== 'string' || e.id === '') throw malformed(orgId, `event ${index} lacking a string id`);
+    processedAtMs.push(processedAtOf(e as AuditEvent));
   }
   const next = page.meta?.next;
   const events = page.data as AuditEvent[];
-  return { events, lines: rawLines(body, events), nextCursor: typeof next === 'string' && next !== '' ? next : null };
+  return { events, lines: rawLines(body, events), processedAtMs, nextCursor: typeof next === 'string' && next !== '' ? next : null };
+}
+
+/** An event's processedAt in epoch ms, or undefined when it has none that parses. */
+export function processedAtOf(event: AuditEvent): number | undefined {
+  const value = event.attributes?.processedAt;
+  const ms = typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isNaN(ms) ? undefined : ms;
 }
 
 /** The events' raw texts; an event the API spread over several lines is serialised instead. */

@@ -2,6 +2,7 @@
 // next object read while the last uploads) in one process, with no Temporal and no checkpoint.
 // Run as its own process by the benchmark; prints one JSON line with what it did and its own CPU
 // time and peak memory.
+import { startPosition } from '../../workflows/position';
 import { collectObjects } from '../../activities/objects';
 import { createAtlassianClient } from '../../activities/io/atlassian';
 import { createPacer } from '../../activities/io/pacer';
@@ -50,7 +51,7 @@ async function main() {
     bucket: input.bucket,
     prefix: input.prefix,
     ruleId: 'floor',
-    start: { fromMs: input.fromMs },
+    start: startPosition(input.fromMs),
     pageLimit: input.pageLimit,
     pagesPerObject: input.pagesPerObject,
     another: () => true,

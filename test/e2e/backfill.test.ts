@@ -1,7 +1,8 @@
-// Issue 4's proof, on the real Temporal dev server, the real S3 server and the simulator over HTTP:
-// a 7-day backfill over a 50,000-event org writes each event in its range exactly once while the
-// live schedule keeps completing runs; a worker killed mid-backfill loses and duplicates nothing;
-// the same backfill again writes the same keys with the same content; bad requests are refused.
+// Backfills, on the real Temporal dev server, the real S3 server and the simulator over HTTP: a
+// 7-day backfill over a 50,000-event org writes each event in its days exactly once while the live
+// schedule keeps completing runs; a worker killed mid-backfill loses and duplicates nothing; the
+// same backfill again, and an overlapping one, write the same keys with the same content; bad
+// requests are refused.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { CancelledFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import { startSimulator, type Simulator } from '../../simulator/server';
 import { triggerRule } from '../../client/schedules';
-import type { BackfillProgress } from '../../workflows/backfill-types';
+import { planSlices, type BackfillProgress } from '../../workflows/backfill-types';
 import { ChildWorker } from '../helpers/child-worker';
 import { createBucket, getObject, listKeys, readEvents, runCli, temporalClient, useTestEnv } from '../helpers/servers';
 
@@ -21,7 +22,7 @@ const RULE = 'acme-backfill';
 const CANCEL_RULE = 'acme-cancel';
 const DAY = 86_400_000;
 // Slow enough (3 requests a second) that live runs and a kill happen while the backfill runs.
-const WORKER = { TEST_ATLASSIAN_API_KEY: API_KEY, AUDIT_COLLECT_PAGES_PER_OBJECT: '2', AUDIT_COLLECT_METRICS_ADDRESS: 'off' };
+const WORKER = { ATLASSIAN_TEST_API_KEY: API_KEY, AUDIT_COLLECT_PAGES_PER_OBJECT: '2', AUDIT_COLLECT_METRICS_ADDRESS: 'off' };
 const PACED = { ...WORKER, AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '180' };
 
 let sim: Simulator;
@@ -81,7 +82,7 @@ async function bodiesByKey(keys: string[]): Promise<Map<string, string>> {
 }
 
 beforeAll(async () => {
-  useTestEnv({ TEST_ATLASSIAN_API_KEY: API_KEY });
+  useTestEnv({ ATLASSIAN_TEST_API_KEY: API_KEY });
   // 50,000 events processed over the last 8 days; no 429s from the simulator.
   sim = await startSimulator({ seed: 11, orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: 50_000 }], rateLimitPerMinute: 0, seedSpanMs: 8 * DAY, lateFraction: 0.02 });
   client = await temporalClient();
@@ -100,7 +101,7 @@ beforeAll(async () => {
     `connections:
   - name: acme
     orgId: ${ORG}
-    apiKey: env:TEST_ATLASSIAN_API_KEY
+    apiKey: env:ATLASSIAN_TEST_API_KEY
     baseUrl: ${sim.url}
 rules:
 ${rule(RULE, PREFIX)}${rule(CANCEL_RULE, 'cancel-test/')}`,
@@ -155,11 +156,14 @@ test('a backfill is refused, with the reason, before the live rule has run, and 
 
 test('a 7-day backfill over 50,000 events writes each event once while live runs complete, across a worker kill', async () => {
   range = { from: new Date(liveStartMs - 7 * DAY).toISOString(), to: new Date(liveStartMs).toISOString() };
+  // Whole UTC days: 8 of them, unless T0 falls on midnight.
+  const days = planSlices({ fromMs: Date.parse(range.from), toMs: Date.parse(range.to), liveStartMs });
+  expect(days.length).toBe(liveStartMs % DAY === 0 ? 7 : 8);
   const start = await runCli(['backfill', RULE, '--from', range.from, '--to', range.to, '--concurrency', '3', '--json']);
   expect(start.stderr).toBe('');
   expect(start.code).toBe(0);
   const outcome = JSON.parse(start.stdout);
-  expect(outcome).toMatchObject({ started: true, slices: 7, concurrency: 3 });
+  expect(outcome).toMatchObject({ started: true, slices: days.length, concurrency: 3 });
   backfillId = outcome.backfillId;
 
   // The same request again finds the running backfill instead of starting a second copy.
@@ -180,16 +184,16 @@ test('a 7-day backfill over 50,000 events writes each event once while live runs
   }
   const meanwhile = await backfillStatus(backfillId);
   expect(meanwhile.status).toBe('RUNNING');
-  expect(meanwhile.progress.slices.done).toBeLessThan(7);
+  expect(meanwhile.progress.slices.done).toBeLessThan(days.length);
 
   const result = (await client.workflow.getHandle(backfillId).result()) as BackfillProgress;
-  expect(result.slices).toEqual({ total: 7, done: 7, running: 0 });
+  expect(result.slices).toEqual({ total: days.length, done: days.length, running: 0 });
   expect(result.fraction).toBe(1);
   expect(result.dropped).toBe(0);
 
-  // Every event processed in [from, to) is in exactly one backfill object, as served; with live
-  // collection from T0 on, every event from `from` on is in the prefix exactly once.
-  const fromMs = Date.parse(range.from);
+  // Every event processed from the first day's start to T0 is in exactly one backfill object, as
+  // served; with live collection from T0 on, every event from then on is in the prefix exactly once.
+  const fromMs = days[0].fromMs;
   const served = (await servedEvents()).filter((e) => Date.parse(e.attributes.processedAt) >= fromMs);
   const stored = await readEvents(BUCKET, PREFIX);
   const ids = stored.map(({ event }) => event.id);
@@ -212,7 +216,7 @@ test('a 7-day backfill over 50,000 events writes each event once while live runs
   const status = await runCli(['backfill', 'status', backfillId]);
   expect(status.code).toBe(0);
   expect(status.stdout).toContain(`${backfillId} (COMPLETED)`);
-  expect(status.stdout).toContain(`[${'#'.repeat(30)}] 100%  7/7 slices done`);
+  expect(status.stdout).toContain(`[${'#'.repeat(30)}] 100%  ${days.length}/${days.length} slices done`);
   expect(status.stdout).toContain(`${inRange} events in`);
   expect(status.stdout).not.toMatch(/[\r\x1b]/);
 });
@@ -240,11 +244,11 @@ test('backfill cancel stops a running backfill and its slices', async () => {
   });
   const after = await backfillStatus(id);
   expect(after.status).toBe('CANCELLED');
-  expect(after.progress.slices.done).toBeLessThan(7);
+  expect(after.progress.slices.done).toBeLessThan(after.progress.slices.total);
   expect((await runCli(['backfill', 'cancel', id])).stdout).toContain('is not running (CANCELLED)');
 });
 
-test('the same backfill again writes the same keys with the same content, and no API key anywhere', async () => {
+test('the same backfill again, and an overlapping one, write the same keys with the same content, and no API key anywhere', async () => {
   const before = await bodiesByKey((await listKeys(BUCKET, PREFIX)).filter(isBackfillKey));
   expect(before.size).toBeGreaterThan(10);
   // Unpaced this time: the request budget only changes how fast it goes, never what it writes.
@@ -255,6 +259,18 @@ test('the same backfill again writes the same keys with the same content, and no
   await client.workflow.getHandle(backfillId).result();
   const after = await bodiesByKey((await listKeys(BUCKET, PREFIX)).filter(isBackfillKey));
   expect(after).toEqual(before);
+
+  // An overlapping range that starts and ends mid-day, with another concurrency and page size: the
+  // days it shares are cut at the same events, so it overwrites the same objects.
+  await worker.kill();
+  worker = await startWorker({ ...WORKER, AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0', AUDIT_COLLECT_PAGE_LIMIT: '300' });
+  const overlap = { from: new Date(liveStartMs - 3 * DAY - 5 * 3_600_000).toISOString(), to: new Date(liveStartMs - DAY + 7 * 3_600_000).toISOString() };
+  const third = await runCli(['backfill', RULE, '--from', overlap.from, '--to', overlap.to, '--concurrency', '2', '--json']);
+  expect(third.code).toBe(0);
+  await client.workflow.getHandle(JSON.parse(third.stdout).backfillId).result();
+  expect(await bodiesByKey((await listKeys(BUCKET, PREFIX)).filter(isBackfillKey))).toEqual(before);
+  const ids = (await readEvents(BUCKET, PREFIX)).map(({ event }) => event.id);
+  expect(new Set(ids).size).toBe(ids.length);
 
   for await (const execution of client.workflow.list({ query: `WorkflowType = 'backfillWorkflow' OR WorkflowType = 'backfillSliceWorkflow'` })) {
     const history = JSON.stringify(await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory());

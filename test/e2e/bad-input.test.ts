@@ -11,7 +11,7 @@ let client: Client;
 let dir: string;
 
 function file(connection: string, rule: string): string {
-  return `connections:\n  - name: acme\n    orgId: ${ORG}\n    apiKey: env:BAD_INPUT_KEY\n${connection}rules:\n  - id: bad-input-rule\n    connection: acme\n    destination: { bucket: audit-logs, prefix: atlassian/audit/ }\n${rule}`;
+  return `connections:\n  - name: acme\n    orgId: ${ORG}\n    apiKey: env:ATLASSIAN_BAD_INPUT_KEY\n${connection}rules:\n  - id: bad-input-rule\n    connection: acme\n    destination: { bucket: audit-logs, prefix: atlassian/audit/ }\n${rule}`;
 }
 
 const CASES: Array<{ name: string; yaml: string; expect: RegExp; env?: Record<string, string> }> = [
@@ -24,9 +24,9 @@ const CASES: Array<{ name: string; yaml: string; expect: RegExp; env?: Record<st
   { name: 'prefix with a leading /', yaml: file('', '').replace('prefix: atlassian/audit/', 'prefix: /atlassian/audit/'), expect: /rules\[0\]\.destination\.prefix: must not start with \// },
   { name: 'interval under 1 minute', yaml: file('', '    interval: 30s\n'), expect: /rules\[0\]\.interval: must be at least 1m/ },
   { name: 'startFrom beyond 180 days', yaml: file('', '    startFrom: 200d\n'), expect: /rules\[0\]\.startFrom: must be within the 180 days/ },
-  { name: 'API key given as a value', yaml: file('', '').replace('env:BAD_INPUT_KEY', 'ATATT3xFfGF0-literal-key'), expect: /connections\[0\]\.apiKey: must be a reference/ },
-  { name: 'secret variable missing', yaml: file('', ''), expect: /apiKey env:BAD_INPUT_KEY: the environment variable BAD_INPUT_KEY is not set/, env: { BAD_INPUT_KEY: '' } },
-  { name: 'secret file missing', yaml: file('', '').replace('env:BAD_INPUT_KEY', 'file:/nonexistent/atlassian-key'), expect: /apiKey file:\/nonexistent\/atlassian-key: the file does not exist/ },
+  { name: 'API key given as a value', yaml: file('', '').replace('env:ATLASSIAN_BAD_INPUT_KEY', 'ATATT3xFfGF0-literal-key'), expect: /connections\[0\]\.apiKey: must be a reference/ },
+  { name: 'secret variable missing', yaml: file('', ''), expect: /apiKey env:ATLASSIAN_BAD_INPUT_KEY: the environment variable ATLASSIAN_BAD_INPUT_KEY is not set/, env: { ATLASSIAN_BAD_INPUT_KEY: '' } },
+  { name: 'secret file missing', yaml: file('', '').replace('env:ATLASSIAN_BAD_INPUT_KEY', 'file:/nonexistent/atlassian-key'), expect: /apiKey file:\/nonexistent\/atlassian-key: the file does not exist/ },
 ];
 
 async function scheduleIds(): Promise<string[]> {
@@ -46,7 +46,7 @@ test.each(CASES)('$name: a clear error, exit 2, no schedule touched', async ({ n
   const before = await scheduleIds();
   const path = join(dir, `${name.replace(/\W+/g, '-')}.yaml`);
   writeFileSync(path, yaml);
-  const { code, stdout, stderr } = await runCli(['apply', path], { BAD_INPUT_KEY: 'set', ...env });
+  const { code, stdout, stderr } = await runCli(['apply', path], { ATLASSIAN_BAD_INPUT_KEY: 'set', ...env });
   expect(stderr).toMatch(pattern);
   expect(stderr).toContain('No schedule was changed.');
   expect(stderr).not.toContain('ATATT3xFfGF0-literal-key');

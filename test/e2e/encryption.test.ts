@@ -1,12 +1,13 @@
 // Optional payload encryption on the real dev server: histories hold ciphertext; the codec server
-// the Web UI calls turns it back into the rule, and collection works as usual.
+// the Web UI calls turns it back into the rule, and collection works as usual; keys rotate.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
-import { ENCRYPTED_ENCODING, toJson } from '../../common/encryption';
+import { ENCRYPTED_ENCODING, KEY_ID_METADATA, encryptionKeyIdOf, toJson } from '../../common/encryption';
 import { startSimulator, type Simulator } from '../../simulator/server';
+import { scheduleIdOf } from '../../workflows/types';
 import { ChildWorker } from '../helpers/child-worker';
 import { createBucket, readEvents, runCli, temporalClient } from '../helpers/servers';
 
@@ -19,12 +20,23 @@ const ENV = {
   AUDIT_COLLECT_TASK_QUEUE: 'audit-collect-encrypted',
   AUDIT_COLLECT_METRICS_ADDRESS: 'off',
   AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0',
-  ENC_ATLASSIAN_API_KEY: API_KEY,
+  ATLASSIAN_ENC_API_KEY: API_KEY,
 };
+
+// Key rotation: rules on their own task queue, with workers deployed with key A, then with B (A old).
+const KEY_A = randomBytes(32).toString('base64');
+const KEY_B = randomBytes(32).toString('base64');
+const ROTATE_BASE = { ...ENV, AUDIT_COLLECT_TASK_QUEUE: 'audit-collect-rotate' };
+const ONLY_A = { ...ROTATE_BASE, AUDIT_COLLECT_ENCRYPTION_KEY: KEY_A, AUDIT_COLLECT_ENCRYPTION_KEY_ID: 'rot-a' };
+const B_WITH_OLD_A = { ...ROTATE_BASE, AUDIT_COLLECT_ENCRYPTION_KEY: KEY_B, AUDIT_COLLECT_ENCRYPTION_KEY_ID: 'rot-b', AUDIT_COLLECT_ENCRYPTION_OLD_KEYS: `rot-a:${KEY_A}` };
+const ONLY_B = { ...ROTATE_BASE, AUDIT_COLLECT_ENCRYPTION_KEY: KEY_B, AUDIT_COLLECT_ENCRYPTION_KEY_ID: 'rot-b' };
+const ROTATE_RULES = ['enc-rotate', 'enc-stuck'];
 
 let sim: Simulator;
 let client: Client;
 const worker = new ChildWorker(ENV);
+const workerA = new ChildWorker(ONLY_A);
+const workerB = new ChildWorker(B_WITH_OLD_A);
 let codecServer: ReturnType<typeof import('node:child_process').spawn> | undefined;
 
 beforeAll(async () => {
@@ -37,6 +49,9 @@ beforeAll(async () => {
 afterAll(async () => {
   // Other test files list schedules without the key: leave no encrypted memo behind.
   await runCli(['delete', 'enc-audit'], ENV);
+  for (const ruleId of ROTATE_RULES) await runCli(['delete', ruleId], B_WITH_OLD_A);
+  await workerA.kill('SIGTERM');
+  await workerB.kill('SIGTERM');
   codecServer?.kill();
   await worker.kill('SIGTERM');
   await sim?.close();
@@ -48,7 +63,7 @@ test('encrypted histories, clear results for key holders, and a codec server for
   writeFileSync(
     file,
     `connections:
-  - { name: enc, orgId: ${ORG}, apiKey: env:ENC_ATLASSIAN_API_KEY, baseUrl: ${sim.url} }
+  - { name: enc, orgId: ${ORG}, apiKey: env:ATLASSIAN_ENC_API_KEY, baseUrl: ${sim.url} }
 rules:
   - { id: enc-audit, connection: enc, destination: { bucket: ${BUCKET}, prefix: enc/ }, interval: 1h }
 `,
@@ -96,4 +111,87 @@ rules:
   const args = JSON.parse(Buffer.from(decoded.data, 'base64').toString('utf8'));
   expect(args.rule.destination.bucket).toBe(BUCKET);
   expect(JSON.stringify(args)).not.toContain(API_KEY);
+});
+
+function rulesFile(ruleIds: string[]): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'audit-collect-rot-')), 'rules.yaml');
+  const rules = ruleIds.map((id) => `  - { id: ${id}, connection: enc, destination: { bucket: ${BUCKET}, prefix: ${id}/ }, interval: 1h }`);
+  writeFileSync(file, `connections:\n  - { name: enc, orgId: ${ORG}, apiKey: env:ATLASSIAN_ENC_API_KEY, baseUrl: ${sim.url} }\nrules:\n${rules.join('\n')}\n`);
+  return file;
+}
+
+/** The schedule as the server stores it (no codec): the key ids its payloads carry. */
+async function storedKeyIds(ruleId: string): Promise<{ action: Array<string | undefined>; memo: Array<string | undefined> }> {
+  const raw = await client.workflowService.describeSchedule({ namespace: 'default', scheduleId: scheduleIdOf(ruleId) });
+  const start = raw.schedule!.action!.startWorkflow!;
+  const input = start.input!.payloads!;
+  expect(input[0].metadata![KEY_ID_METADATA]).toBeDefined();
+  return {
+    action: [...input, ...Object.values(start.memo?.fields ?? {}), start.userMetadata?.summary, start.userMetadata?.details].filter((p) => p != null).map((p) => encryptionKeyIdOf(p!)),
+    memo: Object.values(raw.memo?.fields ?? {}).map((p) => encryptionKeyIdOf(p)),
+  };
+}
+
+async function statusJson(ruleId: string, env: Record<string, string>) {
+  const out = await runCli(['status', ruleId, '--json'], env);
+  expect(out).toMatchObject({ code: 0 });
+  return JSON.parse(out.stdout);
+}
+
+test('keys rotate: apply re-encrypts schedules, old runs stay readable with the old key, a missing key is named as the reason', async () => {
+  // Deployed with key A: one rule that will be rotated, one that will not.
+  await workerA.start();
+  expect(await runCli(['apply', rulesFile(ROTATE_RULES)], ONLY_A)).toMatchObject({ code: 0 });
+  expect((await storedKeyIds('enc-rotate')).action).toEqual(expect.arrayContaining(['rot-a']));
+  const first = await runCli(['trigger', 'enc-rotate', '--wait', '--json'], ONLY_A);
+  expect(first.code).toBe(0);
+  expect(JSON.parse(first.stdout).run.result.run.events).toBe(500);
+  await workerA.kill('SIGTERM');
+
+  // Key B becomes current, A stays as an old key: the run written with A still reads.
+  await workerB.start();
+  const before = await statusJson('enc-rotate', B_WITH_OLD_A);
+  expect(before.unreadable).toBeUndefined();
+  expect(before.lastSuccess.result.run.events).toBe(500);
+
+  const applied = await runCli(['apply', rulesFile(['enc-rotate'])], B_WITH_OLD_A);
+  expect(applied).toMatchObject({ code: 0, stdout: "updated   enc-rotate (re-encrypted: key 'rot-a' -> 'rot-b')\n" });
+  const stored = await storedKeyIds('enc-rotate');
+  expect(new Set(stored.action)).toEqual(new Set(['rot-b']));
+  // Temporal cannot update a schedule's own memo: it keeps key A, and nothing needs to read it.
+  expect(new Set(stored.memo)).toEqual(new Set(['rot-a']));
+  expect((await runCli(['apply', rulesFile(['enc-rotate']), '--json'], B_WITH_OLD_A)).stdout).toContain('"unchanged"');
+
+  // A run started after the apply is written with B only.
+  const second = await runCli(['trigger', 'enc-rotate', '--wait', '--json'], B_WITH_OLD_A);
+  expect(second.code).toBe(0);
+  expect(JSON.parse(second.stdout).run.status).toBe('COMPLETED');
+
+  // Key A dropped: the rotated rule reads as usual; the other one says which key it needs.
+  const rotated = await statusJson('enc-rotate', ONLY_B);
+  expect(rotated.unreadable).toBeUndefined();
+  expect(rotated).toMatchObject({ displayName: 'enc-rotate', bucket: BUCKET, prefix: 'enc-rotate/', interval: '1h' });
+  expect(rotated.lastSuccess.status).toBe('COMPLETED');
+  const stuck = await statusJson('enc-stuck', ONLY_B);
+  expect(stuck.unreadable.keyId).toBe('rot-a');
+  expect(stuck.health.state).toBe('failing');
+  const stuckText = await runCli(['status', 'enc-stuck'], ONLY_B);
+  expect(stuckText.code).toBe(0);
+  expect(stuckText.stdout).toMatch(/payloads are encrypted with key 'rot-a', which this process does not have \(it has 'rot-b'\): set AUDIT_COLLECT_ENCRYPTION_OLD_KEYS/);
+  expect(stuckText.stdout).not.toMatch(/\n\s+at /); // no stack trace
+  const list = await runCli(['list'], ONLY_B);
+  expect(list.code).toBe(0);
+  expect(list.stdout).toMatch(/enc-stuck .*FAILING .*key 'rot-a', which this process does not have/);
+  expect(list.stdout).toMatch(/enc-rotate /);
+  const verify = await runCli(['verify', 'enc-stuck'], ONLY_B);
+  expect(verify).toMatchObject({ code: 2, stderr: expect.stringContaining("key 'rot-a', which this process does not have") });
+
+  // apply rebuilds an action it cannot read from the rules file, so it never fails on one.
+  const recovered = await runCli(['apply', rulesFile(ROTATE_RULES)], ONLY_B);
+  expect(recovered.stdout).toBe("unchanged enc-rotate\nupdated   enc-stuck (re-encrypted: key 'rot-a' -> 'rot-b')\n");
+  expect((await statusJson('enc-stuck', ONLY_B)).unreadable).toBeUndefined();
+
+  for (const value of [KEY_A, KEY_B]) {
+    for (const out of [applied, recovered, stuckText, list, verify]) expect(out.stdout + out.stderr).not.toContain(value);
+  }
 });

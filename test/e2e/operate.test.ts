@@ -43,7 +43,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 }
 
 beforeAll(async () => {
-  useTestEnv({ OPS_ATLASSIAN_API_KEY: API_KEY });
+  useTestEnv({ ATLASSIAN_OPS_API_KEY: API_KEY });
   sim = await startSimulator({ seed: 11, orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: 1200 }], rateLimitPerMinute: 0 });
   await createBucket(BUCKET);
   rulesFile = join(mkdtempSync(join(tmpdir(), 'audit-collect-ops-')), 'rules.yaml');
@@ -53,7 +53,7 @@ beforeAll(async () => {
     `connections:
   - name: ops
     orgId: ${ORG}
-    apiKey: env:OPS_ATLASSIAN_API_KEY
+    apiKey: env:ATLASSIAN_OPS_API_KEY
     baseUrl: ${sim.url}
     expiresAt: ${new Date(Date.now() + 5.5 * DAY_MS).toISOString()}
 rules:
@@ -66,7 +66,7 @@ rules:
 `,
   );
   worker = new ChildWorker({
-    OPS_ATLASSIAN_API_KEY: API_KEY,
+    ATLASSIAN_OPS_API_KEY: API_KEY,
     AUDIT_COLLECT_METRICS_ADDRESS: `127.0.0.1:${TEST_SERVERS.metricsPort}`,
     AUDIT_COLLECT_PAGES_PER_OBJECT: '1',
     AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0',

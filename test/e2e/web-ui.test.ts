@@ -45,7 +45,7 @@ async function framesTextOnceShown(expected: RegExp): Promise<string> {
 }
 
 beforeAll(async () => {
-  useTestEnv({ WEBUI_ATLASSIAN_API_KEY: API_KEY });
+  useTestEnv({ ATLASSIAN_WEBUI_API_KEY: API_KEY });
   sim = await startSimulator({ seed: 5, orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: 700 }], rateLimitPerMinute: 0 });
   await createBucket(BUCKET);
   const rulesFile = join(mkdtempSync(join(tmpdir(), 'audit-collect-webui-')), 'rules.yaml');
@@ -54,7 +54,7 @@ beforeAll(async () => {
     `connections:
   - name: webui
     orgId: ${ORG}
-    apiKey: env:WEBUI_ATLASSIAN_API_KEY
+    apiKey: env:ATLASSIAN_WEBUI_API_KEY
     baseUrl: ${sim.url}
 rules:
   - id: ${RULE}
@@ -64,7 +64,7 @@ rules:
     interval: 1h
 `,
   );
-  worker = await startWorker({ WEBUI_ATLASSIAN_API_KEY: API_KEY, AUDIT_COLLECT_PAGES_PER_OBJECT: '1', AUDIT_COLLECT_BATCH_SECONDS: '0', AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0' });
+  worker = await startWorker({ ATLASSIAN_WEBUI_API_KEY: API_KEY, AUDIT_COLLECT_PAGES_PER_OBJECT: '1', AUDIT_COLLECT_BATCH_SECONDS: '0', AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0' });
   expect((await runCli(['apply', rulesFile])).code).toBe(0);
   const triggered = await runCli(['trigger', RULE, '--wait', '--json']);
   expect(triggered.code).toBe(0);

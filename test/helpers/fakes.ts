@@ -3,31 +3,48 @@
 import type { AuditEvent, EventPage, EventSource } from '../../activities/io/atlassian';
 import type { ObjectStore, PutParams } from '../../activities/io/s3';
 
+const BASE_MS = Date.UTC(2026, 0, 1);
+
 /** Event n, processed n seconds into 2026. */
 export function fakeEvent(n: number): AuditEvent {
-  return { id: `e${n}`, attributes: { processedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString() } };
+  return { id: `e${n}`, attributes: { processedAt: new Date(BASE_MS + n * 1000).toISOString() } };
 }
 
 /**
- * A stream of `count` events served `pageSize` at a time; the cursor is the index of the next
- * event. `onFetch` sees each request's start first and may delay it or throw.
+ * A stream of `count` events served the request's `limit` at a time. A cursor names the index of the next
+ * event (with `nonce`, plus a fresh suffix each time, as the API's opaque cursors may); a read
+ * without one starts at the first event processed at or after `atMs`. With `nullTail` the last
+ * page carries no cursor. `onFetch` sees each request's start first and may delay it or throw.
  */
-export function fakeSource(params: { count: number; pageSize: number; onFetch?: (from: number) => void | Promise<void> }): EventSource & { fetched: number[] } {
+export function fakeSource(params: {
+  count: number;
+  nonce?: boolean;
+  nullTail?: boolean;
+  onFetch?: (from: number) => void | Promise<void>;
+}): EventSource & { fetched: number[] } {
   const fetched: number[] = [];
+  let issued = 0;
   return {
     fetched,
-    async fetchPage({ position }): Promise<EventPage> {
-      const from = 'cursor' in position ? Number(position.cursor) : 0;
+    async fetchPage({ position, limit }): Promise<EventPage> {
+      const from = position.cursor !== null ? Number(position.cursor.split(':')[0]) : Math.max(0, Math.ceil((position.atMs - BASE_MS) / 1000));
       fetched.push(from);
       await params.onFetch?.(from);
-      const events = Array.from({ length: Math.max(0, Math.min(params.pageSize, params.count - from)) }, (_, i) => fakeEvent(from + i));
-      return { events, lines: events.map((e) => JSON.stringify(e)), nextCursor: String(from + events.length) };
+      const events = Array.from({ length: Math.max(0, Math.min(limit, params.count - from)) }, (_, i) => fakeEvent(from + i));
+      const end = from + events.length;
+      const nextCursor = params.nullTail && events.length < limit ? null : params.nonce ? `${end}:${++issued}` : String(end);
+      return { events, lines: events.map((e) => JSON.stringify(e)), processedAtMs: events.map((e) => Date.parse(String(e.attributes?.processedAt))), nextCursor };
     },
   };
 }
 
-/** Records every PutObject; `onPut` sees each one first and may delay it or throw. */
-export function fakeStore(hooks: { onPut?: (params: PutParams) => void | Promise<void> } = {}): ObjectStore & { puts: PutParams[] } {
+/**
+ * Records every PutObject; `onPut` sees each one first and may delay it or throw. `get` finds only
+ * what `stored` holds (by key, e.g. a checkpoint), never what was put.
+ */
+export function fakeStore(
+  hooks: { onPut?: (params: PutParams) => void | Promise<void>; stored?: Record<string, string | Buffer> } = {},
+): ObjectStore & { puts: PutParams[] } {
   const puts: PutParams[] = [];
   return {
     puts,
@@ -35,8 +52,9 @@ export function fakeStore(hooks: { onPut?: (params: PutParams) => void | Promise
       await hooks.onPut?.(params);
       puts.push(params);
     },
-    async get() {
-      return undefined;
+    async get({ key }) {
+      const body = hooks.stored && Object.prototype.hasOwnProperty.call(hooks.stored, key) ? hooks.stored[key] : undefined;
+      return body === undefined ? undefined : Buffer.from(body);
     },
   };
 }

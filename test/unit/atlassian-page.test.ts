@@ -33,6 +33,31 @@ describe('parsePage', () => {
     expect(page.events).toEqual(data);
     expect(JSON.stringify(page.events)).toBe(JSON.stringify(data));
     expect(page.nextCursor).toBe('CURSOR-2');
+    expect(page.processedAtMs).toEqual([Date.UTC(2025, 4, 19, 10, 0, 0, 123), Date.UTC(2025, 4, 19, 10, 0, 1)]);
+  });
+
+  it('gives each event its processedAt in epoch ms, in order, whatever the zone it was written in', () => {
+    const data = [event('e1', '2025-05-19T10:00:00Z'), event('e2', '2025-05-19T12:00:00.5+02:00'), event('e3', '2025-05-19T10:00:00.999Z')];
+    const page = parsePage(JSON.stringify({ data }), ORG);
+    expect(page.processedAtMs).toEqual([Date.UTC(2025, 4, 19, 10), Date.UTC(2025, 4, 19, 10, 0, 0, 500), Date.UTC(2025, 4, 19, 10, 0, 0, 999)]);
+    expect(page.lines).toHaveLength(3);
+  });
+
+  it.each([
+    ['without attributes', { id: 'x', type: 'events' }],
+    ['without processedAt', { id: 'x', attributes: { action: 'user_login' } }],
+    ['with a processedAt that is not a date', { id: 'x', attributes: { processedAt: 'not a date' } }],
+    ['with a processedAt that is not a string', { id: 'x', attributes: { processedAt: 1747648800000 } }],
+  ])('keeps an event %s, with processedAtMs undefined', (_label, odd) => {
+    const data = [event('e1'), odd, event('e3', '2025-05-19T10:00:02Z')];
+    const page = parsePage(JSON.stringify({ data, meta: { next: 'N' } }), ORG);
+    expect(page.events).toEqual(data);
+    expect(page.lines[1]).toBe(JSON.stringify(odd));
+    expect(page.processedAtMs).toHaveLength(3);
+    expect(page.processedAtMs[0]).toBe(Date.UTC(2025, 4, 19, 10, 0, 0, 123));
+    expect(page.processedAtMs[1]).toBeUndefined();
+    expect(page.processedAtMs[2]).toBe(Date.UTC(2025, 4, 19, 10, 0, 2));
+    expect(page.nextCursor).toBe('N');
   });
 
   it.each([
@@ -41,7 +66,7 @@ describe('parsePage', () => {
     ['null next', { meta: { next: null } }],
     ['empty next', { meta: { next: '' } }],
   ])('nextCursor is null with %s', (_label, rest) => {
-    expect(parsePage(JSON.stringify({ data: [], ...rest }), ORG)).toEqual({ events: [], lines: [], nextCursor: null });
+    expect(parsePage(JSON.stringify({ data: [], ...rest }), ORG)).toEqual({ events: [], lines: [], processedAtMs: [], nextCursor: null });
   });
 
   it('rejects a body that is not JSON', () => expectMalformed('<html>502 Bad Gateway</html>'));
@@ -52,7 +77,11 @@ describe('parsePage', () => {
     const { id: _id, ...noId } = event('x');
     expectMalformed(JSON.stringify({ data: [event('ok'), noId] }));
   });
+  it('rejects an event whose id is not a string', () => expectMalformed(JSON.stringify({ data: [{ ...event('x'), id: 42 }] })));
+  it('rejects an event with an empty id', () => expectMalformed(JSON.stringify({ data: [event('')] })));
   it('rejects a null event', () => expectMalformed('{"data":[null]}'));
-  it('rejects an event with an invalid processedAt', () => expectMalformed(JSON.stringify({ data: [event('x', 'not a date')] })));
-  it('rejects an event without attributes', () => expectMalformed('{"data":[{"id":"x"}]}'));
+  it('names the event lacking an id', () => {
+    const { id: _id, ...noId } = event('x');
+    expect(() => parsePage(JSON.stringify({ data: [event('a'), event('b'), noId] }), ORG)).toThrow('event 2 lacking a string id');
+  });
 });

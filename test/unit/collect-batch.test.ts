@@ -1,14 +1,26 @@
 // The collect-batch activity in Temporal's mock activity context, over fake clients: what it
-// returns when it runs out of time, when an error stops it midway, and when it resumes.
+// returns when it runs out of time, when an error stops it midway, and when it resumes (from its
+// heartbeat details or from the checkpoint in S3).
+import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
-import type { EventSource } from '../../activities/io/atlassian';
+import { ErrorType } from '../../activities/errors';
+import type { AuditEvent, EventSource } from '../../activities/io/atlassian';
 import type { ObjectStore, PutParams } from '../../activities/io/s3';
 import { createZstd } from '../../activities/io/zstd';
+import { objectKey } from '../../activities/keys';
+import { startPosition } from '../../workflows/position';
 import { emptyBatch } from '../../workflows/state';
-import type { BatchInput, BatchResult, RuleSpec } from '../../workflows/types';
+import type { BatchInput, BatchResult, Checkpoint, CollectState, RuleSpec, StreamPosition } from '../../workflows/types';
 import { fakeEvent, fakeSource, fakeStore } from '../helpers/fakes';
+
+const BASE_MS = Date.UTC(2026, 0, 1);
+const CHECKPOINT = '_audit-collect/state/r1.json';
+const ms = (n: number) => Date.parse(String(fakeEvent(n).attributes?.processedAt));
+const processedAt = (n: number) => String(fakeEvent(n).attributes?.processedAt);
+/** The position just after fakeEvent(n), with the given cursor. */
+const after = (n: number, cursor: string | null): StreamPosition => ({ atMs: ms(n), idsAtMs: [`e${n}`], cursor });
 
 const rule: RuleSpec = {
   id: 'r1',
@@ -18,30 +30,37 @@ const rule: RuleSpec = {
   interval: '5m',
   startFrom: '7d',
 };
-const input: BatchInput = { rule, state: { position: { fromMs: 0 }, startPointMs: 0, lastProcessedAt: null, totals: { events: 0, objects: 0, bytes: 0 } } };
+const initial: CollectState = { position: startPosition(BASE_MS), startPointMs: BASE_MS, lastProcessedAt: null, totals: { events: 0, objects: 0, bytes: 0 } };
+const input: BatchInput = { rule, state: initial };
 
 /** 10 events, one a page; `failAt` fails the request for that event. */
 function source(failAt?: number) {
   return fakeSource({
     count: 10,
-    pageSize: 1,
     onFetch: (from) => {
       if (from === failAt) throw new Error('socket hang up');
     },
   });
 }
 
-/** Runs the batch activity in a mock activity context. */
-async function collectBatch(env: MockActivityEnvironment, deps: { source: EventSource; store: ObjectStore; batchMs: number }): Promise<BatchResult> {
-  return env.run(activities(deps).collectBatch, input) as Promise<BatchResult>;
+interface Deps {
+  source: EventSource;
+  store: ObjectStore;
+  batchMs: number;
+  pageLimit?: number;
 }
 
-function activities(params: { source: EventSource; store: ObjectStore; batchMs: number }) {
+/** Runs the batch activity in a mock activity context. */
+async function collectBatch(env: MockActivityEnvironment, deps: Deps, given: BatchInput = input): Promise<BatchResult> {
+  return env.run(activities(deps).collectBatch, given) as Promise<BatchResult>;
+}
+
+function activities(params: Deps) {
   return createActivities({
+    pageLimit: 1,
     ...params,
     compressor: createZstd(),
     secrets: { resolve: () => 'key' },
-    pageLimit: 1,
     pagesPerObject: 2,
   });
 }
@@ -49,44 +68,102 @@ function activities(params: { source: EventSource; store: ObjectStore; batchMs: 
 const quiet = { logger: new DefaultLogger('ERROR') };
 const mockEnv = (info: ConstructorParameters<typeof MockActivityEnvironment>[0] = {}) => new MockActivityEnvironment(info, quiet);
 const dataPuts = (s: { puts: PutParams[] }) => s.puts.filter((p) => p.key.startsWith('p/'));
+const checkpointPuts = (s: { puts: PutParams[] }) => s.puts.filter((p) => p.key === CHECKPOINT);
+const compressor = createZstd();
+async function idsWritten(puts: PutParams[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const put of puts) {
+    const text = (await compressor.decompress(put.body as Buffer)).toString('utf8').trim();
+    for (const line of text.split('\n')) ids.push((JSON.parse(line) as AuditEvent).id);
+  }
+  return ids;
+}
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `e${from + i}`);
+
+/** A checkpoint body as the activity writes it. */
+function checkpointJson(state: CollectState, over: Partial<Checkpoint> = {}): string {
+  return JSON.stringify({ ruleId: 'r1', orgId: 'org', updatedAt: '2026-01-01T01:00:00.000Z', ...state, ...over });
+}
 
 test('writes objects until caught up and returns what it wrote', async () => {
   const s3 = fakeStore();
   const result = await collectBatch(mockEnv(), { source: source(), store: s3, batchMs: 60_000 });
-  expect(result).toMatchObject({ events: 10, objects: 5, caughtUp: true, nextPosition: { cursor: '10' } });
+  expect(result).toMatchObject({ events: 10, objects: 5, caughtUp: true });
+  expect(result.state).toMatchObject({ position: after(9, '10'), startPointMs: BASE_MS, lastProcessedAt: processedAt(9), totals: { events: 10, objects: 5, bytes: result.bytes } });
   expect(result.keys).toEqual(dataPuts(s3).map((p) => p.key));
-  // Each object is mirrored in the checkpoint after it is written.
-  expect(s3.puts.filter((p) => p.key === '_audit-collect/state/r1.json')).toHaveLength(5);
+  expect(await idsWritten(dataPuts(s3))).toEqual(range(0, 10));
+  // Each object is mirrored in the checkpoint after it is written (the empty read at the end moves nothing).
+  const checkpoints = checkpointPuts(s3);
+  expect(checkpoints).toHaveLength(5);
+  expect(JSON.parse(checkpoints.at(-1)!.body.toString())).toMatchObject({ ruleId: 'r1', orgId: 'org', ...result.state });
+});
+
+test('each checkpoint is written after its object and before the next object', async () => {
+  const s3 = fakeStore();
+  await collectBatch(mockEnv(), { source: source(), store: s3, batchMs: 60_000 });
+  const kinds = s3.puts.map((p) => (p.key === CHECKPOINT ? 'checkpoint' : 'object'));
+  expect(kinds).toEqual(Array.from({ length: 5 }, () => ['object', 'checkpoint']).flat());
+  const positions = checkpointPuts(s3).map((p) => (JSON.parse(p.body.toString()) as Checkpoint).position);
+  expect(positions).toEqual([after(1, '2'), after(3, '4'), after(5, '6'), after(7, '8'), after(9, '10')]);
 });
 
 test('with no time left it writes one object and says it is not caught up', async () => {
   const result = await collectBatch(mockEnv(), { source: source(), store: fakeStore(), batchMs: 0 });
-  expect(result).toMatchObject({ events: 2, objects: 1, caughtUp: false, nextPosition: { cursor: '2' } });
+  expect(result).toMatchObject({ events: 2, objects: 1, caughtUp: false });
+  expect(result.state.position).toEqual(after(1, '2'));
 });
 
 test('an error after some objects returns those objects, not the error', async () => {
   const s3 = fakeStore();
   const result = await collectBatch(mockEnv(), { source: source(5), store: s3, batchMs: 60_000 });
   // Objects [0,1] and [2,3] are in S3; the read of 4 and 5 failed at 5.
-  expect(result).toMatchObject({ events: 4, objects: 2, caughtUp: false, nextPosition: { cursor: '4' } });
+  expect(result).toMatchObject({ events: 4, objects: 2, caughtUp: false });
+  expect(result.state.position).toEqual(after(3, '4'));
   expect(dataPuts(s3)).toHaveLength(2);
 });
 
 test('an error before any object fails the batch, for Temporal to retry', async () => {
   const env = mockEnv();
-  await expect(collectBatch(env, { source: source(0), store: fakeStore(), batchMs: 60_000 })).rejects.toThrow();
+  await expect(collectBatch(env, { source: source(0), store: fakeStore(), batchMs: 60_000 })).rejects.toThrow('socket hang up');
+});
+
+test('a state written by the old code ({cursor}) is read as a content position', async () => {
+  const legacy = { ...initial, position: { cursor: '6' }, lastProcessedAt: processedAt(5), totals: { events: 6, objects: 3, bytes: 30 } } as unknown as CollectState;
+  const src = source();
+  const s3 = fakeStore();
+  const result = await collectBatch(mockEnv(), { source: src, store: s3, batchMs: 60_000 }, { rule, state: legacy });
+  expect(src.fetched[0]).toBe(6);
+  expect(await idsWritten(dataPuts(s3))).toEqual(range(6, 10));
+  expect(result.state.position).toEqual(after(9, '10'));
+  expect(result.state.totals.events).toBe(10);
 });
 
 test('a retried batch resumes after the objects its heartbeat details record, and counts them', async () => {
-  const recorded: BatchResult = { ...emptyBatch({ cursor: '6' }), events: 6, objects: 3, keys: ['k0', 'k1', 'k2'], lastProcessedAt: fakeEvent(5).attributes.processedAt };
+  const recorded: BatchResult = {
+    ...emptyBatch({ ...initial, position: after(5, '6'), lastProcessedAt: processedAt(5), totals: { events: 6, objects: 3, bytes: 30 } }),
+    events: 6,
+    objects: 3,
+    bytes: 30,
+    keys: ['k0', 'k1', 'k2'],
+  };
   const src = source();
   const s3 = fakeStore();
   const env = mockEnv({ attempt: 2, heartbeatDetails: recorded });
   const result = await collectBatch(env, { source: src, store: s3, batchMs: 60_000 });
   expect(src.fetched[0]).toBe(6);
   expect(result).toMatchObject({ events: 10, objects: 5, caughtUp: true });
+  expect(result.state.totals).toMatchObject({ events: 10, objects: 5 });
   expect(result.keys.slice(0, 3)).toEqual(['k0', 'k1', 'k2']);
-  expect(dataPuts(s3)).toHaveLength(2);
+  expect(await idsWritten(dataPuts(s3))).toEqual(range(6, 10));
+});
+
+test('heartbeat details behind the input state are ignored', async () => {
+  const recorded: BatchResult = { ...emptyBatch({ ...initial, position: after(1, '2') }), events: 2, objects: 1, keys: ['old'] };
+  const src = source();
+  const result = await collectBatch(mockEnv({ attempt: 2, heartbeatDetails: recorded }), { source: src, store: fakeStore(), batchMs: 60_000 }, { rule, state: { ...initial, position: after(3, '4') } });
+  expect(src.fetched[0]).toBe(4);
+  expect(result.keys).not.toContain('old');
+  expect(result.events).toBe(6);
 });
 
 test('heartbeats carry the progress after each object', async () => {
@@ -95,4 +172,93 @@ test('heartbeats carry the progress after each object', async () => {
   env.on('heartbeat', (details: unknown) => beats.push(details));
   await collectBatch(env, { source: source(), store: fakeStore(), batchMs: 60_000 });
   expect(beats.map((b) => (b as BatchResult).objects)).toEqual(expect.arrayContaining([1, 2, 3, 4, 5]));
+  const last = beats.filter((b) => (b as BatchResult).objects === 5).at(-1) as BatchResult;
+  expect(last.state.position).toEqual(after(9, '10'));
+});
+
+describe('the checkpoint', () => {
+  const ahead: CollectState = { position: after(5, '6'), startPointMs: BASE_MS, lastProcessedAt: processedAt(5), totals: { events: 6, objects: 3, bytes: 300 } };
+
+  test('a batch resumes from a checkpoint ahead of its input state, and counts the jump as its own', async () => {
+    const src = source();
+    const s3 = fakeStore({ stored: { [CHECKPOINT]: checkpointJson(ahead) } });
+    const result = await collectBatch(mockEnv(), { source: src, store: s3, batchMs: 60_000 });
+    expect(src.fetched[0]).toBe(6);
+    expect(await idsWritten(dataPuts(s3))).toEqual(range(6, 10));
+    const written = dataPuts(s3).reduce((total, p) => total + (p.body as Buffer).length, 0);
+    expect(result).toMatchObject({ events: 10, objects: 5, bytes: 300 + written, caughtUp: true });
+    // Only the keys this attempt wrote are listed.
+    expect(result.keys).toEqual(dataPuts(s3).map((p) => p.key));
+    expect(result.keys[0]).toBe(objectKey({ prefix: 'p/', ruleId: 'r1', first: { id: 'e6', processedAtMs: ms(6) } }));
+    expect(result.state).toMatchObject({ position: after(9, '10'), lastProcessedAt: processedAt(9), totals: { events: 10, objects: 5, bytes: 300 + written } });
+  });
+
+  test('a checkpoint from the old code ({cursor}) is read as a content position', async () => {
+    const src = source();
+    const legacy = { ...ahead, position: { cursor: '6' } } as unknown as CollectState;
+    const s3 = fakeStore({ stored: { [CHECKPOINT]: checkpointJson(legacy) } });
+    const result = await collectBatch(mockEnv(), { source: src, store: s3, batchMs: 60_000 });
+    expect(src.fetched[0]).toBe(6);
+    expect(result.events).toBe(10);
+  });
+
+  test('a checkpoint behind the input state, or level with it, is not read from', async () => {
+    for (const position of [after(2, '3'), after(5, 'other text')]) {
+      const src = source();
+      const s3 = fakeStore({ stored: { [CHECKPOINT]: checkpointJson({ ...ahead, position, totals: { events: 99, objects: 99, bytes: 99 } }) } });
+      const result = await collectBatch(mockEnv(), { source: src, store: s3, batchMs: 60_000 }, { rule, state: ahead });
+      expect(src.fetched[0]).toBe(6);
+      expect(result).toMatchObject({ events: 4, objects: 2 });
+      expect(result.state.totals.events).toBe(10);
+    }
+  });
+
+  test('heartbeat details ahead of the checkpoint win over it', async () => {
+    const recorded: BatchResult = { ...emptyBatch({ ...ahead, position: after(7, '8'), totals: { events: 8, objects: 4, bytes: 400 } }), events: 8, objects: 4, keys: ['k'] };
+    const src = source();
+    const s3 = fakeStore({ stored: { [CHECKPOINT]: checkpointJson(ahead) } });
+    const result = await collectBatch(mockEnv({ attempt: 3, heartbeatDetails: recorded }), { source: src, store: s3, batchMs: 60_000 });
+    expect(src.fetched[0]).toBe(8);
+    expect(result).toMatchObject({ events: 10, objects: 5 });
+  });
+
+  test.each([
+    ['not JSON', '{"position": ', 'is not valid JSON'],
+    ['not a state', JSON.stringify({ ruleId: 'r1', orgId: 'org', position: null }), 'does not hold a position and totals'],
+    ['a half-formed position', JSON.stringify({ ruleId: 'r1', orgId: 'org', ...initial, position: { atMs: 5 } }), 'does not hold a position and totals'],
+    ['totals that are not numbers', JSON.stringify({ ruleId: 'r1', orgId: 'org', ...initial, totals: { events: 'x', objects: 0, bytes: 0 } }), 'does not hold a position and totals'],
+    ['of another org', JSON.stringify({ ruleId: 'r1', orgId: 'other-org', ...initial }), 'belongs to org other-org'],
+  ])('a checkpoint that is %s fails the batch for a human, naming the checkpoint', async (_label, body, says) => {
+    const src = source();
+    const s3 = fakeStore({ stored: { [CHECKPOINT]: body } });
+    const failure = await collectBatch(mockEnv(), { source: src, store: s3, batchMs: 60_000 }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: ErrorType.Config, nonRetryable: true });
+    expect((failure as Error).message).toContain(`s3://b/${CHECKPOINT}`);
+    expect((failure as Error).message).toContain(says);
+    // Nothing was read or written on a guess.
+    expect(src.fetched).toEqual([]);
+    expect(s3.puts).toEqual([]);
+  });
+});
+
+test('a refused stored cursor is read on from atMs, writing no event twice', async () => {
+  const inner = fakeSource({ count: 10 });
+  let refusals = 0;
+  const refusing: EventSource = {
+    async fetchPage(request) {
+      if (request.position.cursor === 'expired') {
+        refusals += 1;
+        throw ApplicationFailure.create({ type: ErrorType.InvalidCursor, nonRetryable: true, message: 'rejected the stored cursor' });
+      }
+      return inner.fetchPage(request);
+    },
+  };
+  const s3 = fakeStore();
+  const state: CollectState = { ...initial, position: after(3, 'expired'), lastProcessedAt: processedAt(3), totals: { events: 4, objects: 1, bytes: 10 } };
+  const result = await collectBatch(mockEnv(), { source: refusing, store: s3, batchMs: 60_000, pageLimit: 2 }, { rule, state });
+  expect(refusals).toBe(1);
+  expect(await idsWritten(dataPuts(s3))).toEqual(range(4, 10));
+  expect(result).toMatchObject({ events: 6, caughtUp: true });
+  expect(result.state.totals.events).toBe(10);
 });

@@ -5,6 +5,7 @@ import {
   classifyAtlassianResponse,
   classifyNetworkError,
   classifyS3Error,
+  checkApiKey,
   parseReset,
   retryDelayMs,
   type Headers,
@@ -164,13 +165,61 @@ describe('classifyS3Error', () => {
 
   it.each([
     ['AccessDenied', 403],
-    ['InvalidAccessKeyId', 403],
-    ['SignatureDoesNotMatch', 403],
     ['SomethingElse', 403],
-  ])('%s (HTTP %i) → S3AccessDenied, nonRetryable', (name, status) => {
+    ['constructor', 403],
+  ])('%s (HTTP %i) → S3AccessDenied, nonRetryable, naming the permissions the worker needs', (name, status) => {
     const failure = s3(sdkError(name, status));
     expect(failure.type).toBe('S3AccessDenied');
     expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toMatch(/s3:PutObject, s3:GetObject and s3:ListBucket/);
+    expect(failure.message).toContain('writing a/b.json.zst');
+  });
+
+  const FAKE_AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYFAKESECRET';
+  it.each([
+    ['InvalidAccessKeyId', 403],
+    ['SignatureDoesNotMatch', 403],
+    ['ExpiredToken', 400],
+    ['TokenRefreshRequired', 400],
+    ['InvalidToken', 400],
+  ])('%s (HTTP %i) → S3CredentialsError, nonRetryable, fix the worker credentials, no secret', (name, status) => {
+    const error = Object.assign(new Error(`${name}: signed with ${FAKE_AWS_SECRET}`), { name, $metadata: { httpStatusCode: status } });
+    const failure = s3(error);
+    expect(failure.type).toBe(ErrorType.S3Credentials);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toMatch(/Fix the worker's AWS credentials/);
+    expect(failure.message).not.toContain(FAKE_AWS_SECRET);
+  });
+
+  it('a CredentialsProviderError (no HTTP status: the SDK found no credentials) needs a human', () => {
+    const error = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError', tryNextLink: false });
+    const failure = s3(error);
+    expect(failure.type).toBe(ErrorType.S3Credentials);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toMatch(/no usable AWS credentials.*Fix the worker's AWS credentials/);
+  });
+
+  it('GetObject denied: names s3:GetObject and s3:ListBucket, which a missing checkpoint needs to read as not found', () => {
+    for (const error of [sdkError('AccessDenied', 403), sdkError('Forbidden', 403)]) {
+      const failure = classifyS3Error({ error, bucket: 'audit-logs', key: '_audit-collect/state/r.json', operation: 'GetObject' });
+      expect(failure.type).toBe(ErrorType.S3AccessDenied);
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toMatch(/s3:GetObject and s3:ListBucket/);
+      expect(failure.message).toMatch(/missing checkpoint reads as 403 instead of not found/);
+      expect(failure.message).toContain('reading _audit-collect/state/r.json');
+    }
+  });
+
+  it('GetObject credential errors keep their own advice', () => {
+    const failure = classifyS3Error({ error: sdkError('ExpiredToken', 400), bucket: 'b', key: 'k', operation: 'GetObject' });
+    expect(failure.type).toBe(ErrorType.S3Credentials);
+    expect(failure.message).toContain('reading k');
+  });
+
+  it('RequestTimeTooSkewed (403) names the clock, not permissions', () => {
+    const failure = s3(sdkError('RequestTimeTooSkewed', 403));
+    expect(failure.type).toBe(ErrorType.Config);
+    expect(failure.message).toMatch(/clock/);
   });
 
   it('a 500 InternalError is retryable', () => {
@@ -195,6 +244,92 @@ describe('classifyNetworkError', () => {
 
   it('handles a non-Error value', () => {
     expect(classifyNetworkError({ error: undefined, what: 'x' }).nonRetryable).toBe(false);
+  });
+
+  const what = `GET events-stream of Atlassian org ${ORG}`;
+  const baseUrl = 'https://api.atlassian.com';
+
+  it.each([
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'CERT_HAS_EXPIRED',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  ])('TLS %s needs a human: baseUrl, proxy, NODE_EXTRA_CA_CERTS', (code) => {
+    // As axios throws it: an AxiosError carrying the TLS code.
+    const error = Object.assign(new Error('self-signed certificate'), { name: 'AxiosError', code });
+    const failure = classifyNetworkError({ error, what, baseUrl });
+    expect(failure.type).toBe(ErrorType.TlsCertificate);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain(`certificate of ${baseUrl} could not be verified (${code})`);
+    expect(failure.message).toMatch(/baseUrl.*proxy.*NODE_EXTRA_CA_CERTS.*resume/);
+  });
+
+  it('a TLS code on the cause (fetch) is found too', () => {
+    const error = Object.assign(new TypeError('fetch failed'), { cause: { code: 'CERT_HAS_EXPIRED' } });
+    expect(classifyNetworkError({ error, what, baseUrl }).type).toBe(ErrorType.TlsCertificate);
+  });
+
+  const FAKE_KEY = 'ATCTT3xFfGN0FAKEKEYVALUE';
+  it("an API key a header cannot carry (ERR_INVALID_CHAR) needs a human, naming the key's reference, never its value", () => {
+    const error = Object.assign(new TypeError(`Invalid character in header content ["Authorization"]: Bearer ${FAKE_KEY}\n`), { code: 'ERR_INVALID_CHAR' });
+    const failure = classifyNetworkError({ error, what, baseUrl, connection: 'acme', apiKeyRef: 'env:ATLASSIAN_API_KEY' });
+    expect(failure.type).toBe(ErrorType.ApiKeyUnusable);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toMatch(/connection 'acme': the API key contains characters a header cannot carry/);
+    expect(failure.message).toMatch(/store the key alone.*env:ATLASSIAN_API_KEY/i);
+    expect(failure.message).not.toContain(FAKE_KEY);
+    expect(failure.message).not.toContain('Bearer');
+  });
+
+  it("fetch's invalid-header TypeError (which quotes the value) is the same, without the value", () => {
+    const error = new TypeError(`Headers.append: "Bearer ${FAKE_KEY}\n" is an invalid header value.`);
+    const failure = classifyNetworkError({ error, what });
+    expect(failure.type).toBe(ErrorType.ApiKeyUnusable);
+    expect(failure.message).toContain("the connection's apiKey reference");
+    expect(failure.message).not.toContain(FAKE_KEY);
+  });
+
+  it.each(['ENOTFOUND', 'EAI_AGAIN'])('DNS %s keeps retrying, naming the host that could not be resolved', (code) => {
+    const error = Object.assign(new Error(`getaddrinfo ${code} api.atlasian.com`), { code, hostname: 'api.atlasian.com' });
+    const failure = classifyNetworkError({ error, what, baseUrl: 'https://api.atlasian.com' });
+    expect(failure.type).toBe(ErrorType.Network);
+    expect(failure.nonRetryable).toBe(false);
+    expect(failure.message).toContain(`host api.atlasian.com could not be resolved (${code}); retrying`);
+    expect(failure.message).toContain('baseUrl');
+  });
+
+  it('DNS without a hostname on the error names the baseUrl host', () => {
+    const failure = classifyNetworkError({ error: { code: 'ENOTFOUND' }, what, baseUrl: 'https://org.example:8443/x' });
+    expect(failure.message).toContain('host org.example:8443 could not be resolved');
+  });
+
+  it('ECONNREFUSED stays retryable', () => {
+    const failure = classifyNetworkError({ error: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), what, baseUrl });
+    expect(failure.nonRetryable).toBe(false);
+    expect(failure.message).toContain('ECONNREFUSED; retrying');
+  });
+});
+
+describe('checkApiKey', () => {
+  const FAKE_KEY = 'ATCTT3xFfGN0FAKEKEYVALUE';
+  it('passes a printable ASCII key', () => {
+    expect(checkApiKey({ apiKey: FAKE_KEY, apiKeyRef: 'env:ATLASSIAN_API_KEY' })).toBeUndefined();
+  });
+
+  it.each([
+    [`${FAKE_KEY.slice(0, 8)}\n${FAKE_KEY.slice(8)}`, 'a line break'],
+    [`${FAKE_KEY}\u0000`, 'a control character'],
+    [`${FAKE_KEY}\u2014`, 'a non-ASCII character'],
+    [`${FAKE_KEY}é`, 'a non-ASCII character'],
+  ])('rejects a key with %j: %s, naming the reference, never the key', (apiKey, kind) => {
+    const failure = checkApiKey({ apiKey, connection: 'acme', apiKeyRef: 'file:/run/secrets/acme' });
+    expect(failure?.type).toBe(ErrorType.ApiKeyUnusable);
+    expect(failure?.nonRetryable).toBe(true);
+    expect(failure?.message).toContain(`(${kind})`);
+    expect(failure?.message).toContain('file:/run/secrets/acme');
+    expect(failure?.message).not.toContain(FAKE_KEY.slice(0, 8));
   });
 });
 

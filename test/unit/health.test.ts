@@ -96,6 +96,48 @@ describe('judgeHealth', () => {
   });
 });
 
+describe('judgeHealth: a batch that keeps retrying', () => {
+  const MINUTE = 60_000;
+  const retryingSince = (ms: number) => ({
+    type: 'NetworkError',
+    message: 'GET events-stream of Atlassian org o failed: ECONNREFUSED; retrying',
+    at: new Date(NOW - ms).toISOString(),
+    attempt: 9,
+  });
+
+  test('just under two intervals it is a warning (attempts), not failing', () => {
+    const h = judgeHealth(input({ interval: '5m', retrying: retryingSince(10 * MINUTE - 1_000) }));
+    expect(h.state).toBe('warning');
+    expect(h.retryingForSeconds).toBe(599);
+    expect(h.warnings[0]).toMatch(/^a batch is on attempt 9/);
+  });
+
+  test('just over two intervals it is failing, saying for how long and why', () => {
+    const h = judgeHealth(input({ interval: '5m', retrying: retryingSince(10 * MINUTE + 1_000) }));
+    expect(h.state).toBe('failing');
+    expect(h.retryingForSeconds).toBe(601);
+    expect(h.lastError).toMatchObject({ type: 'NetworkError', attempt: 9 });
+    expect(h.warnings[0]).toBe('retrying for 10m (NetworkError): GET events-stream of Atlassian org o failed: ECONNREFUSED; retrying');
+  });
+
+  test('failing even on an early attempt (slow attempts), and even when an operator paused the schedule', () => {
+    expect(judgeHealth(input({ interval: '1m', retrying: { ...retryingSince(3 * MINUTE), attempt: 2 } })).state).toBe('failing');
+    expect(judgeHealth(input({ interval: '1m', paused: true, pauseNote: 'x', retrying: retryingSince(3 * MINUTE) })).state).toBe('failing');
+  });
+
+  test('without a known interval only the attempts warn', () => {
+    expect(judgeHealth(input({ retrying: retryingSince(DAY) })).state).toBe('warning');
+    expect(judgeHealth(input({ interval: 'often', retrying: retryingSince(DAY) })).state).toBe('warning');
+  });
+
+  test('a failed last run still reads as failed, not as retrying', () => {
+    const failure = { type: 'S3AccessDenied', message: 'denied', at: new Date(NOW).toISOString() };
+    const h = judgeHealth(input({ interval: '1m', failure, retrying: null }));
+    expect(h.warnings[0]).toMatch(/^last run failed/);
+    expect(h.retryingForSeconds).toBeNull();
+  });
+});
+
 test('ruleIdOfWorkflowId reads the rule back from a schedule-started workflow ID', () => {
   expect(ruleIdOfWorkflowId('collect-acme-audit-2026-03-10T12:30:00Z')).toBe('acme-audit');
   expect(ruleIdOfWorkflowId('something-else')).toBeUndefined();

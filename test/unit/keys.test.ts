@@ -1,40 +1,61 @@
-import { checkpointKey, objectKey, positionToken } from '../../activities/keys';
+import { checkpointKey, objectKey } from '../../activities/keys';
 import { STATE_PREFIX } from '../../workflows/types';
 
-const firstProcessedAtMs = Date.UTC(2025, 4, 19, 23, 59, 58, 123); // 2025-05-19T23:59:58.123Z
-const base = { prefix: 'atlassian/audit/', ruleId: 'acme-audit', firstProcessedAtMs, start: { cursor: 'abc' } };
+const processedAtMs = Date.UTC(2025, 4, 19, 23, 59, 58, 123); // 2025-05-19T23:59:58.123Z
+const base = { prefix: 'atlassian/audit/', ruleId: 'acme-audit', first: { id: 'evt-1', processedAtMs } };
 
 describe('objectKey', () => {
-  it('is deterministic: the same batch start gives the same key', () => {
-    expect(objectKey(base)).toBe(objectKey({ ...base, start: { cursor: 'abc' } }));
+  it('derives from the first event alone: the same first event gives the same key', () => {
+    // A fresh object literal each time: nothing but the values counts.
+    expect(objectKey(base)).toBe(objectKey({ prefix: 'atlassian/audit/', ruleId: 'acme-audit', first: { id: 'evt-1', processedAtMs } }));
+    // Whatever else a caller may have around (a cursor, a setting) is not part of the key.
+    const withExtras = { ...base, first: { ...base.first }, cursor: 'abc', pagesPerObject: 7 } as typeof base;
+    expect(objectKey(withExtras)).toBe(objectKey(base));
+    expect(objectKey({ ...base, backfill: false })).toBe(objectKey(base));
   });
 
-  it('differs for different start positions', () => {
+  it('differs for a different first id or a different first processedAt', () => {
     const keys = new Set([
       objectKey(base),
-      objectKey({ ...base, start: { cursor: 'abd' } }),
-      objectKey({ ...base, start: { fromMs: 1 } }),
-      objectKey({ ...base, start: { fromMs: 2 } }),
+      objectKey({ ...base, first: { id: 'evt-2', processedAtMs } }),
+      objectKey({ ...base, first: { id: 'evt-1', processedAtMs: processedAtMs + 1 } }),
+      objectKey({ ...base, first: { id: 'evt-2', processedAtMs: processedAtMs + 1 } }),
     ]);
     expect(keys.size).toBe(4);
   });
 
+  it('differs by rule and by prefix', () => {
+    expect(objectKey({ ...base, ruleId: 'other' })).not.toBe(objectKey(base));
+    expect(objectKey({ ...base, prefix: 'x/' }).startsWith('x/')).toBe(true);
+  });
+
+  it('marks backfill objects with -backfill, otherwise the same name', () => {
+    const live = objectKey(base);
+    const backfill = objectKey({ ...base, backfill: true });
+    expect(backfill).not.toBe(live);
+    expect(backfill).toMatch(/^atlassian\/audit\/2025\/05\/19\/23\/acme-audit-backfill-1747699198123-[0-9a-f]{16}\.json\.zst$/);
+    expect(live).not.toContain('backfill');
+    expect(backfill.replace('-backfill', '')).toBe(live);
+    expect(objectKey({ ...base, backfill: true })).toBe(backfill);
+  });
+
   it('is partitioned <prefix>YYYY/MM/DD/HH/ by the first processedAt in UTC and ends .json.zst', () => {
     const key = objectKey(base);
-    expect(key.startsWith('atlassian/audit/2025/05/19/23/acme-audit-1747699198123-')).toBe(true);
     expect(key).toMatch(/^atlassian\/audit\/2025\/05\/19\/23\/acme-audit-1747699198123-[0-9a-f]{16}\.json\.zst$/);
+    // One millisecond later is the next day, the next partition.
+    const next = objectKey({ ...base, first: { id: 'evt-1', processedAtMs: Date.UTC(2025, 4, 20) } });
+    expect(next.startsWith('atlassian/audit/2025/05/20/00/acme-audit-1747699200000-')).toBe(true);
   });
 
   it('zero-pads month, day and hour', () => {
-    const key = objectKey({ ...base, firstProcessedAtMs: Date.UTC(2026, 0, 2, 3, 0, 0) });
+    const key = objectKey({ ...base, first: { id: 'e', processedAtMs: Date.UTC(2026, 0, 2, 3, 0, 0) } });
     expect(key.startsWith('atlassian/audit/2026/01/02/03/')).toBe(true);
   });
-});
 
-describe('positionToken', () => {
-  it('distinguishes a cursor from a from bound with the same text', () => {
-    expect(positionToken({ cursor: '123' })).not.toBe(positionToken({ fromMs: 123 }));
-    expect(positionToken({ cursor: 'x' })).toBe(positionToken({ cursor: 'x' }));
+  it('does not put the raw event ID in the key', () => {
+    const key = objectKey({ ...base, first: { id: 'a/b c?', processedAtMs } });
+    expect(key).not.toContain('a/b');
+    expect(key.split('/')).toHaveLength(base.prefix.split('/').length + 4);
   });
 });
 

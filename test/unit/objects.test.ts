@@ -1,18 +1,36 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { readPages } from '../../activities/batch';
+import { ErrorType } from '../../activities/errors';
 import { collectObjects, type ObjectDone } from '../../activities/objects';
-import type { EventSource } from '../../activities/io/atlassian';
-import type { ObjectStore } from '../../activities/io/s3';
+import type { AuditEvent, EventPage, EventSource } from '../../activities/io/atlassian';
+import type { ObjectStore, PutParams } from '../../activities/io/s3';
 import { createZstd } from '../../activities/io/zstd';
-import type { ConnectionSpec, Position } from '../../workflows/types';
+import { objectKey } from '../../activities/keys';
+import { startPosition } from '../../workflows/position';
+import type { ConnectionSpec, StreamPosition } from '../../workflows/types';
 import { fakeEvent, fakeSource, fakeStore } from '../helpers/fakes';
 
 const connection: ConnectionSpec = { name: 'c', orgId: 'org', apiKeyRef: 'env:K', baseUrl: 'http://127.0.0.1:1' };
 const PAGE = 2;
+const BASE_MS = Date.UTC(2026, 0, 1);
+/** processedAt of fakeEvent(n), in epoch ms. */
+const ms = (n: number) => Date.parse(String(fakeEvent(n).attributes?.processedAt));
+/** The position just after fakeEvent(n), with the given cursor. */
+const after = (n: number, cursor: string | null): StreamPosition => ({ atMs: ms(n), idsAtMs: [`e${n}`], cursor });
 
 /** A stream of `count` events served `PAGE` at a time. */
-const source = (count: number, hooks: { onFetch?: (from: number) => void | Promise<void> } = {}) => fakeSource({ count, pageSize: PAGE, ...hooks });
+const source = (count: number, hooks: { onFetch?: (from: number) => void | Promise<void>; nonce?: boolean; nullTail?: boolean } = {}) =>
+  fakeSource({ count, ...hooks });
 const compressor = createZstd();
 
-function run(params: { source: EventSource; store: ObjectStore; another?: () => boolean; done?: (o: ObjectDone) => Promise<void>; start?: Position }) {
+function run(params: {
+  source: EventSource;
+  store: ObjectStore;
+  another?: () => boolean;
+  done?: (o: ObjectDone) => Promise<void>;
+  start?: StreamPosition;
+  pagesPerObject?: number;
+}) {
   const done: ObjectDone[] = [];
   const promise = collectObjects({
     source: params.source,
@@ -23,9 +41,9 @@ function run(params: { source: EventSource; store: ObjectStore; another?: () => 
     bucket: 'b',
     prefix: 'p/',
     ruleId: 'r',
-    start: params.start ?? { fromMs: 0 },
+    start: params.start ?? startPosition(BASE_MS),
     pageLimit: PAGE,
-    pagesPerObject: 2,
+    pagesPerObject: params.pagesPerObject ?? 2,
     another: params.another ?? (() => true),
     done: async (object) => {
       await params.done?.(object);
@@ -39,6 +57,46 @@ async function lines(body: Buffer): Promise<string[]> {
   return (await compressor.decompress(body)).toString('utf8').trim().split('\n');
 }
 
+/** The IDs of every event in the objects put, in the order put. */
+async function idsWritten(puts: PutParams[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const put of puts) for (const line of await lines(put.body as Buffer)) ids.push((JSON.parse(line) as AuditEvent).id);
+  return ids;
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `e${from + i}`);
+
+/** Refuses every cursor as the API refuses an expired one; reads from `atMs` go through. */
+function refusingCursors(inner: EventSource): EventSource & { refused: string[] } {
+  const refused: string[] = [];
+  return {
+    refused,
+    async fetchPage(request) {
+      if (request.position.cursor !== null) {
+        refused.push(request.position.cursor);
+        throw ApplicationFailure.create({ type: ErrorType.InvalidCursor, nonRetryable: true, message: 'rejected the stored cursor' });
+      }
+      return inner.fetchPage(request);
+    },
+  };
+}
+
+/** `inner` with the processedAt of the events named taken away. */
+function withoutProcessedAt(inner: EventSource, ids: string[]): EventSource {
+  return {
+    async fetchPage(request): Promise<EventPage> {
+      const page = await inner.fetchPage(request);
+      const events = page.events.map((e) => (ids.includes(e.id) ? { id: e.id, attributes: { action: 'odd' } } : e));
+      return {
+        events,
+        lines: events.map((e) => JSON.stringify(e)),
+        processedAtMs: page.processedAtMs.map((m, i) => (ids.includes(page.events[i].id) ? undefined : m)),
+        nextCursor: page.nextCursor,
+      };
+    },
+  };
+}
+
 test('writes objects of pagesPerObject pages back to back until caught up, reporting each in order', async () => {
   const s3 = fakeStore();
   const { promise, done } = run({ source: source(9), store: s3 });
@@ -48,7 +106,22 @@ test('writes objects of pagesPerObject pages back to back until caught up, repor
   expect(done.map((d) => d.key)).toEqual(s3.puts.map((p) => p.key));
   expect(done.at(-1)!.read.caughtUp).toBe(true);
   expect(await lines(s3.puts[1].body as Buffer)).toEqual([4, 5, 6, 7].map((n) => JSON.stringify(fakeEvent(n))));
-  expect(s3.puts[1].metadata).toMatchObject({ 'event-count': '4', 'first-processed-at': fakeEvent(4).attributes.processedAt });
+  expect(s3.puts[1].metadata).toMatchObject({
+    'event-count': '4',
+    'first-processed-at': fakeEvent(4).attributes?.processedAt,
+    'last-processed-at': fakeEvent(7).attributes?.processedAt,
+  });
+  // Each object starts where the previous one ended, by content.
+  expect(done.map((d) => d.start)).toEqual([startPosition(BASE_MS), after(3, '4'), after(7, '8')]);
+  expect(done.at(-1)!.read.position).toEqual(after(8, '9'));
+  expect(await idsWritten(s3.puts)).toEqual(range(0, 9));
+});
+
+test('each key is named by its object\'s first event', async () => {
+  const s3 = fakeStore();
+  const { promise } = run({ source: source(9), store: s3 });
+  await promise;
+  expect(s3.puts.map((p) => p.key)).toEqual([0, 4, 8].map((n) => objectKey({ prefix: 'p/', ruleId: 'r', first: { id: `e${n}`, processedAtMs: ms(n) } })));
 });
 
 test("reads the next object's pages while the previous one uploads", async () => {
@@ -104,17 +177,194 @@ test('another() says when to stop starting objects; at least one is written', as
   const { promise, done } = run({ source: source(20), store: fakeStore(), another: () => false });
   await promise;
   expect(done).toHaveLength(1);
-  expect(done[0].read.position).toEqual({ cursor: '4' });
+  expect(done[0].read.position).toEqual(after(3, '4'));
   expect(done[0].read.caughtUp).toBe(false);
 });
 
-test('a key derives from where its object starts, so the same start writes the same key', async () => {
-  const first = run({ source: source(20), store: fakeStore(), another: () => false, start: { cursor: '8' } });
-  await first.promise;
-  const again = run({ source: source(20), store: fakeStore(), another: () => false, start: { cursor: '8' } });
-  await again.promise;
-  expect(again.done[0].key).toBe(first.done[0].key);
-  const other = run({ source: source(20), store: fakeStore(), another: () => false, start: { cursor: '10' } });
+test('a key derives from the first event, so a cursor read and a read from atMs reaching it write the same key', async () => {
+  const byCursor = run({ source: source(20), store: fakeStore(), another: () => false, start: after(7, '8') });
+  await byCursor.promise;
+  const byFrom = run({ source: source(20), store: fakeStore(), another: () => false, start: after(7, null) });
+  await byFrom.promise;
+  expect(byFrom.done[0].read.repeated).toBe(1);
+  expect(byFrom.done[0].key).toBe(byCursor.done[0].key);
+  // The read from atMs asks for one more event (e7, again, skipped), so its object is as long.
+  expect(byCursor.done[0].read.first).toEqual({ id: 'e8', processedAtMs: ms(8) });
+  expect(byFrom.done[0].read.first).toEqual({ id: 'e8', processedAtMs: ms(8) });
+  expect([byCursor.done[0].read.body.events, byFrom.done[0].read.body.events]).toEqual([4, 4]);
+  const other = run({ source: source(20), store: fakeStore(), another: () => false, start: after(9, '10') });
   await other.promise;
-  expect(other.done[0].key).not.toBe(first.done[0].key);
+  expect(other.done[0].key).not.toBe(byCursor.done[0].key);
+});
+
+test('cursors that differ in text each time (nonce) give the same objects under the same keys', async () => {
+  const stable = fakeStore();
+  await run({ source: source(9), store: stable }).promise;
+  const nonceSource = source(9, { nonce: true });
+  const nonce = fakeStore();
+  const { promise, done } = run({ source: nonceSource, store: nonce });
+  await promise;
+  expect(done[0].read.position.cursor).toMatch(/^4:\d+$/);
+  expect(nonce.puts.map((p) => p.key)).toEqual(stable.puts.map((p) => p.key));
+  expect(await idsWritten(nonce.puts)).toEqual(await idsWritten(stable.puts));
+  // A second read over the same stream hands out new cursor texts, and still the same keys.
+  const again = fakeStore();
+  const second = run({ source: nonceSource, store: again });
+  await second.promise;
+  expect(second.done[0].read.position.cursor).not.toBe(done[0].read.position.cursor);
+  expect(again.puts.map((p) => p.key)).toEqual(stable.puts.map((p) => p.key));
+});
+
+test('a re-read from the same start with another pagesPerObject overwrites the first object under its key', async () => {
+  const two = fakeStore();
+  await run({ source: source(9), store: two, pagesPerObject: 2 }).promise;
+  const one = fakeStore();
+  await run({ source: source(9), store: one, pagesPerObject: 1 }).promise;
+  const three = fakeStore();
+  await run({ source: source(9), store: three, pagesPerObject: 3 }).promise;
+  expect(one.puts[0].key).toBe(two.puts[0].key);
+  expect(three.puts[0].key).toBe(two.puts[0].key);
+  // Objects that start at the same event share a key whatever their size: e0, e4 and e8 start objects of both.
+  expect(one.puts.map((p) => p.key)).toEqual(expect.arrayContaining(two.puts.map((p) => p.key)));
+  expect(await lines(one.puts[0].body as Buffer)).toHaveLength(2);
+  expect(await lines(two.puts[0].body as Buffer)).toHaveLength(4);
+  for (const store of [one, two, three]) expect(await idsWritten(store.puts)).toEqual(range(0, 9));
+});
+
+test('a refused cursor is read again from atMs, and no event is written twice', async () => {
+  const src = refusingCursors(source(9));
+  const s3 = fakeStore();
+  // Starts from a stored cursor that has expired.
+  const { promise, done } = run({ source: src, store: s3, start: after(2, 'expired') });
+  await promise;
+  expect(src.refused[0]).toBe('expired');
+  expect(src.refused.length).toBeGreaterThan(1);
+  expect(done[0].read.cursorRefused).toBe(true);
+  expect(done[0].read.repeated).toBeGreaterThan(0);
+  expect(await idsWritten(s3.puts)).toEqual(range(3, 9));
+  expect(done.at(-1)!.read.caughtUp).toBe(true);
+  expect(done.at(-1)!.read.position).toMatchObject({ atMs: ms(8), idsAtMs: ['e8'] });
+});
+
+test('a second refusal, of the read from atMs, stands', async () => {
+  const requests: StreamPosition[] = [];
+  const refusing: EventSource = {
+    async fetchPage({ position }) {
+      requests.push(position);
+      throw ApplicationFailure.create({ type: ErrorType.InvalidCursor, nonRetryable: true, message: 'no' });
+    },
+  };
+  await expect(run({ source: refusing, store: fakeStore(), start: after(2, 'x') }).promise).rejects.toMatchObject({ type: ErrorType.InvalidCursor });
+  expect(requests).toEqual([after(2, 'x'), after(2, null)]);
+});
+
+test('errors other than a refused cursor are not taken for one', async () => {
+  const requests: StreamPosition[] = [];
+  const failing: EventSource = {
+    async fetchPage({ position }) {
+      requests.push(position);
+      throw ApplicationFailure.create({ type: ErrorType.BadRequest, nonRetryable: true, message: 'bad' });
+    },
+  };
+  await expect(run({ source: failing, store: fakeStore(), start: after(2, 'x') }).promise).rejects.toMatchObject({ type: ErrorType.BadRequest });
+  expect(requests).toEqual([after(2, 'x')]);
+});
+
+test('a last page without a cursor leaves a position read on from atMs, writing no event twice', async () => {
+  const params = { count: 5, nullTail: true };
+  const src = fakeSource(params);
+  const first = fakeStore();
+  const one = run({ source: src, store: first });
+  await one.promise;
+  const end = one.done.at(-1)!.read;
+  expect(end.caughtUp).toBe(true);
+  expect(end.position).toEqual(after(4, null));
+  expect(await idsWritten(first.puts)).toEqual(range(0, 5));
+
+  // Nothing new: the read from atMs finds only e4 again, and writes nothing.
+  const idle = fakeStore();
+  const two = run({ source: src, store: idle, start: end.position });
+  await two.promise;
+  expect(idle.puts).toHaveLength(0);
+  expect(two.done.map((d) => d.key)).toEqual([null]);
+  expect(two.done[0].read.repeated).toBe(1);
+  expect(two.done[0].read.position).toMatchObject({ atMs: ms(4), idsAtMs: ['e4'] });
+
+  // New events arrive: the read goes on after e4.
+  params.count = 11;
+  const more = fakeStore();
+  const three = run({ source: src, store: more, start: two.done[0].read.position });
+  await three.promise;
+  expect(await idsWritten(more.puts)).toEqual(range(5, 11));
+  expect(three.done.at(-1)!.read.position).toEqual(after(10, null));
+  expect(more.puts[0].key).toBe(objectKey({ prefix: 'p/', ruleId: 'r', first: { id: 'e5', processedAtMs: ms(5) } }));
+});
+
+test('an event without processedAt is kept, and does not move the position', async () => {
+  const s3 = fakeStore();
+  const { promise, done } = run({ source: withoutProcessedAt(source(6), ['e2', 'e5']), store: s3 });
+  await promise;
+  expect(await idsWritten(s3.puts)).toEqual(range(0, 6));
+  expect(done.map((d) => d.read.body.events)).toEqual([4, 2]);
+  expect(await lines(s3.puts[0].body as Buffer)).toContain(JSON.stringify({ id: 'e2', attributes: { action: 'odd' } }));
+  // The second object ends with e5, which has no processedAt: the position stays just after e4 (the cursor moves).
+  expect(done[1].read.position).toEqual(after(4, '6'));
+  expect(s3.puts[1].metadata).toMatchObject({ 'event-count': '2', 'last-processed-at': fakeEvent(4).attributes?.processedAt });
+});
+
+test("an object whose first event lacks processedAt is named by its start's atMs", async () => {
+  const s3 = fakeStore();
+  const { promise } = run({ source: withoutProcessedAt(source(3), ['e0']), store: s3, start: startPosition(BASE_MS - 5_000) });
+  await promise;
+  expect(s3.puts[0].key).toBe(objectKey({ prefix: 'p/', ruleId: 'r', first: { id: 'e0', processedAtMs: BASE_MS - 5_000 } }));
+  expect(s3.puts[0].metadata).toMatchObject({ 'first-processed-at': fakeEvent(1).attributes?.processedAt });
+});
+
+describe('readPages', () => {
+  const read = (params: { source: EventSource; start: StreamPosition; pageLimit: number; maxPages: number; maxEvents?: number }) =>
+    readPages({ ...params, compressor, connection, apiKey: 'k' });
+
+  test('maxEvents cuts a read mid-page just after the last event kept, and the next read goes on from there', async () => {
+    const src = fakeSource({ count: 10 });
+    const first = await read({ source: src, start: startPosition(BASE_MS), pageLimit: 4, maxPages: 5, maxEvents: 6 });
+    expect(first.body.events).toBe(6);
+    expect(first.position).toEqual(after(5, null));
+    expect(first.caughtUp).toBe(false);
+    expect(first.lastProcessedAt).toBe(fakeEvent(5).attributes?.processedAt);
+    const second = await read({ source: src, start: first.position, pageLimit: 4, maxPages: 5 });
+    expect(second.first).toEqual({ id: 'e6', processedAtMs: ms(6) });
+    expect(second.repeated).toBe(1);
+    expect(second.body.events).toBe(4);
+    expect(second.caughtUp).toBe(true);
+    const texts = [...(await lines(await first.body.finish())), ...(await lines(await second.body.finish()))];
+    expect(texts).toEqual(range(0, 10).map((_, n) => JSON.stringify(fakeEvent(n))));
+  });
+
+  test('a read from atMs asks for room past the events already written, and fails for a human only when a whole page is written ones', async () => {
+    // 501 events share one millisecond; the first 500 are written; a page holds at most 500.
+    const atMs = BASE_MS;
+    const ids = Array.from({ length: 501 }, (_, n) => `id${String(n).padStart(3, '0')}`);
+    const events = ids.map((id) => ({ id, attributes: { processedAt: new Date(atMs).toISOString() } }));
+    const limits: number[] = [];
+    const sameMs: EventSource = {
+      async fetchPage({ position, limit }) {
+        limits.push(limit);
+        const from = position.cursor === null ? 0 : Number(position.cursor);
+        const page = events.slice(from, from + limit);
+        return { events: page, lines: page.map((e) => JSON.stringify(e)), processedAtMs: page.map(() => atMs), nextCursor: String(from + page.length) };
+      },
+    };
+    // Two written at that millisecond: a page of 2 + 2 has room for two new ones.
+    const fewWritten = await read({ source: sameMs, start: { atMs, idsAtMs: ids.slice(0, 2), cursor: null }, pageLimit: 2, maxPages: 1 });
+    expect(limits).toEqual([4]);
+    expect(fewWritten.first?.id).toBe('id002');
+    expect(fewWritten.body.events).toBe(2);
+    const stuck = read({ source: sameMs, start: { atMs, idsAtMs: ids.slice(0, 500), cursor: null }, pageLimit: 2, maxPages: 3 });
+    await expect(stuck).rejects.toBeInstanceOf(ApplicationFailure);
+    await expect(stuck).rejects.toMatchObject({ type: ErrorType.StuckAtMillisecond, nonRetryable: true });
+    // With the cursor, the same place reads on.
+    const byCursor = await read({ source: sameMs, start: { atMs, idsAtMs: ids.slice(0, 500), cursor: '500' }, pageLimit: 2, maxPages: 3 });
+    expect(byCursor.first?.id).toBe('id500');
+    expect(byCursor.position).toEqual({ atMs, idsAtMs: ids, cursor: '501' });
+  });
 });

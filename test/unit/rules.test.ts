@@ -1,4 +1,4 @@
-import { DEFAULT_BASE_URL, RulesError, parseRules } from '../../client/rules';
+import { DEFAULT_BASE_URL, RulesError, checkSecretReferences, parseRules } from '../../client/rules';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 
@@ -157,6 +157,14 @@ describe('parseRules: every bad field is named', () => {
     expectProblem(file({ prefix }), 'rules[0].destination.prefix', what);
   });
 
+  it.each(['http://api.atlassian.com', 'http://simulator:8900', 'http://10.0.0.5:8080', 'http://localhost.example.com', 'ftp://127.0.0.1'])('baseUrl %j (the key would travel in clear)', (baseUrl) => {
+    expectProblem(file({ connection: `    baseUrl: ${baseUrl}` }), 'connections[0].baseUrl', /must start with https:\/\/.*loopback/);
+  });
+
+  it.each(['https://api.atlassian.com', 'http://127.0.0.1:8080', 'http://localhost:8900', 'http://[::1]:8900'])('accepts baseUrl %j', (baseUrl) => {
+    expect(parseRules(file({ connection: `    baseUrl: ${baseUrl}` }))[0].spec.connection.baseUrl).toBe(baseUrl);
+  });
+
   it('an interval under 1m', () => {
     expectProblem(file({ rule: '    interval: 30s' }), 'rules[0].interval', 'at least 1m');
   });
@@ -215,5 +223,27 @@ describe('parseRules: every bad field is named', () => {
     ];
     for (const path of paths) expect(problems.some((p) => p.startsWith(`${path}: `))).toBe(true);
     expect(error.message).toMatch(new RegExp(`^rules\\.yaml has ${problems.length} problems:`));
+  });
+});
+
+describe('checkSecretReferences', () => {
+  const withKey = (ref: string) => parseRules(file().replace('env:ATLASSIAN_API_KEY', ref));
+
+  it('accepts a set variable that matches the worker pattern', () => {
+    expect(checkSecretReferences(withKey('env:ATLASSIAN_API_KEY'), { ATLASSIAN_API_KEY: 'k' })).toEqual([]);
+  });
+
+  it('names a variable outside the default pattern ^ATLASSIAN_, and the fix', () => {
+    const [problem] = checkSecretReferences(withKey('env:AWS_SECRET_ACCESS_KEY'), { AWS_SECRET_ACCESS_KEY: 'secret-value' });
+    expect(problem).toMatch(/env:AWS_SECRET_ACCESS_KEY: the worker resolves only variables matching AUDIT_COLLECT_SECRET_ENV_PATTERN \(\^ATLASSIAN_\); rename/);
+    expect(problem).not.toContain('secret-value');
+  });
+
+  it('follows AUDIT_COLLECT_SECRET_ENV_PATTERN when set here', () => {
+    expect(checkSecretReferences(withKey('env:ACME_KEY'), { ACME_KEY: 'k', AUDIT_COLLECT_SECRET_ENV_PATTERN: '^ACME_' })).toEqual([]);
+  });
+
+  it('names an unset variable', () => {
+    expect(checkSecretReferences(withKey('env:ATLASSIAN_API_KEY'), {})).toEqual([expect.stringMatching(/ATLASSIAN_API_KEY is not set/)]);
   });
 });

@@ -1,0 +1,209 @@
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server';
+import { decodeCursor } from '../../simulator/store';
+
+const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
+const KEY = 'test-key';
+const T0 = Date.parse('2025-05-19T10:00:00Z');
+
+interface Page {
+  data: { id: string }[];
+  links: { self?: string; next?: string };
+  meta: { next: string | null; page_size: number };
+}
+
+const running: Simulator[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((sim) => sim.close()));
+});
+
+async function start(params: { events: number; clock?: { ms: number } } & Partial<SimulatorOptions>): Promise<Simulator> {
+  const { events, clock, ...options } = params;
+  const sim = await startSimulator({
+    port: 0,
+    host: '127.0.0.1',
+    orgs: [{ orgId: ORG, apiKeys: [KEY], events }],
+    rateLimitPerMinute: 0,
+    ...(clock ? { now: () => clock.ms } : {}),
+    ...options,
+  });
+  running.push(sim);
+  return sim;
+}
+
+async function get(params: { sim: Simulator; path?: string; query: Record<string, string> }): Promise<{ status: number; body: any }> {
+  const url = `${params.sim.url}/admin/v1/orgs/${ORG}/${params.path ?? 'events-stream'}?${new URLSearchParams(params.query)}`;
+  const res = await fetch(url, { headers: { Authorization: `Bearer ${KEY}` } });
+  return { status: res.status, body: await res.json() };
+}
+
+async function page(params: { sim: Simulator; query: Record<string, string> }): Promise<Page> {
+  const { status, body } = await get(params);
+  expect(status).toBe(200);
+  return body as Page;
+}
+
+async function settings(sim: Simulator, body: Record<string, unknown>): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${sim.url}/_sim/settings`, { method: 'POST', body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+const ids = (p: Page) => p.data.map((e) => e.id);
+const cursorOf = (p: Page) => p.meta.next!;
+
+function expectTailCursor(p: Page) {
+  expect(typeof p.meta.next).toBe('string');
+  expect(p.links.next).toContain(`cursor=${p.meta.next}`);
+}
+
+function expectNullTail(p: Page) {
+  expect(p.meta.next).toBeNull();
+  expect(p.links).toEqual({});
+}
+
+async function expectInvalidCursor(params: { sim: Simulator; cursor: string }) {
+  const { status, body } = await get({ sim: params.sim, query: { cursor: params.cursor, limit: '10' } });
+  expect(status).toBe(400);
+  expect(body.errors[0]).toMatchObject({
+    status: '400',
+    code: 'ADMIN-400-1',
+    title: 'Invalid page cursor',
+    detail: 'The cursor provided is invalid or has expired.',
+  });
+}
+
+describe('cursor nonce', () => {
+  it('by default gives a different cursor for the same position each time, each continuing to the same events', async () => {
+    const sim = await start({ events: 30 });
+    const [a, b] = [await page({ sim, query: { limit: '10' } }), await page({ sim, query: { limit: '10' } })];
+    expect(ids(a)).toEqual(ids(b));
+    expect(cursorOf(a)).not.toBe(cursorOf(b));
+    expect(decodeCursor(cursorOf(a), ORG)).toEqual(decodeCursor(cursorOf(b), ORG));
+
+    const [fromA, fromB] = [await page({ sim, query: { cursor: cursorOf(a), limit: '10' } }), await page({ sim, query: { cursor: cursorOf(b), limit: '10' } })];
+    expect(ids(fromA)).toHaveLength(10);
+    expect(ids(fromA)).toEqual(ids(fromB));
+    expect(ids(fromA)).not.toEqual(ids(a));
+
+    // Paging the same cursor twice: two different strings for the next position, both leading on alike.
+    const again = await page({ sim, query: { cursor: cursorOf(a), limit: '10' } });
+    expect(ids(again)).toEqual(ids(fromA));
+    expect(cursorOf(again)).not.toBe(cursorOf(fromA));
+    const [next1, next2] = [await page({ sim, query: { cursor: cursorOf(fromA), limit: '10' } }), await page({ sim, query: { cursor: cursorOf(again), limit: '10' } })];
+    expect(ids(next1)).toHaveLength(10);
+    expect(ids(next1)).toEqual(ids(next2));
+  });
+
+  it('also varies the /events cursors', async () => {
+    const sim = await start({ events: 30 });
+    const [a, b] = [await get({ sim, path: 'events', query: { limit: '5' } }), await get({ sim, path: 'events', query: { limit: '5' } })];
+    expect(a.body.meta.next).not.toBe(b.body.meta.next);
+    const [nextA, nextB] = [
+      await get({ sim, path: 'events', query: { cursor: a.body.meta.next, limit: '5' } }),
+      await get({ sim, path: 'events', query: { cursor: b.body.meta.next, limit: '5' } }),
+    ];
+    expect(nextA.body.data.map((e: { id: string }) => e.id)).toEqual(nextB.body.data.map((e: { id: string }) => e.id));
+  });
+
+  it('when off gives the same cursor for the same position', async () => {
+    const sim = await start({ events: 30, cursorNonce: false });
+    const [a, b] = [await page({ sim, query: { limit: '10' } }), await page({ sim, query: { limit: '10' } })];
+    expect(cursorOf(a)).toBe(cursorOf(b));
+    const [fromA, fromB] = [await page({ sim, query: { cursor: cursorOf(a), limit: '10' } }), await page({ sim, query: { cursor: cursorOf(a), limit: '10' } })];
+    expect(ids(fromA)).toEqual(ids(fromB));
+    expect(cursorOf(fromA)).toBe(cursorOf(fromB));
+  });
+
+  it('keeps refusing foreign and malformed cursors', async () => {
+    const sim = await start({ events: 5 });
+    const foreign = Buffer.from(JSON.stringify({ ...decodeCursor(cursorOf(await page({ sim, query: {} })), ORG), org: 'another-org', n: 'x' })).toString('base64url');
+    await expectInvalidCursor({ sim, cursor: foreign });
+    await expectInvalidCursor({ sim, cursor: 'not a cursor' });
+  });
+});
+
+describe('null tail', () => {
+  it('ends an open-ended stream with meta.next null and no links, on an empty and on a short page; full pages carry a cursor', async () => {
+    const sim = await start({ events: 20, nullTail: true });
+    const first = await page({ sim, query: { limit: '10' } });
+    const second = await page({ sim, query: { cursor: cursorOf(first), limit: '10' } });
+    for (const full of [first, second]) {
+      expect(ids(full)).toHaveLength(10);
+      expectTailCursor(full);
+    }
+    const empty = await page({ sim, query: { cursor: cursorOf(second), limit: '10' } });
+    expect(empty.data).toEqual([]);
+    expectNullTail(empty);
+
+    await fetch(`${sim.url}/_sim/orgs/${ORG}/events`, { method: 'POST', body: JSON.stringify({ count: 4 }) });
+    const short = await page({ sim, query: { cursor: cursorOf(second), limit: '10' } });
+    expect(ids(short)).toHaveLength(4);
+    expectNullTail(short);
+  });
+
+  it('is off by default: the end of an open-ended stream carries a tail cursor', async () => {
+    const sim = await start({ events: 15 });
+    const first = await page({ sim, query: { limit: '10' } });
+    const short = await page({ sim, query: { cursor: cursorOf(first), limit: '10' } });
+    expect(ids(short)).toHaveLength(5);
+    expectTailCursor(short);
+    const empty = await page({ sim, query: { cursor: cursorOf(short), limit: '10' } });
+    expect(empty.data).toEqual([]);
+    expectTailCursor(empty);
+  });
+});
+
+describe('cursor expiry', () => {
+  it('refuses a cursor older than the TTL with 400 ADMIN-400-1 and accepts it before', async () => {
+    const clock = { ms: T0 };
+    const sim = await start({ events: 30, clock, cursorTtlMs: 60_000 });
+    const first = await page({ sim, query: { limit: '10' } });
+    clock.ms += 60_000;
+    const second = await page({ sim, query: { cursor: cursorOf(first), limit: '10' } });
+    expect(ids(second)).toHaveLength(10);
+    clock.ms += 1;
+    await expectInvalidCursor({ sim, cursor: cursorOf(first) });
+    // The cursor handed out a minute later is still young.
+    expect(ids(await page({ sim, query: { cursor: cursorOf(second), limit: '10' } }))).toHaveLength(10);
+  });
+
+  it('never expires cursors by default', async () => {
+    const clock = { ms: T0 };
+    const sim = await start({ events: 30, clock });
+    const first = await page({ sim, query: { limit: '10' } });
+    clock.ms += 400 * 86_400_000;
+    await fetch(`${sim.url}/_sim/orgs/${ORG}/events`, { method: 'POST', body: JSON.stringify({ count: 3 }) });
+    expect(ids(await page({ sim, query: { cursor: cursorOf(first), limit: '10' } }))).toHaveLength(3);
+  });
+});
+
+describe('POST /_sim/settings', () => {
+  it('reports the cursor settings and changes them at run time', async () => {
+    const clock = { ms: T0 };
+    const sim = await start({ events: 10, clock });
+    expect((await settings(sim, {})).body).toMatchObject({ cursorNonce: true, nullTail: false, cursorTtlMs: 0 });
+    const before = await page({ sim, query: { limit: '10' } });
+
+    const changed = await settings(sim, { cursorNonce: false, nullTail: true, cursorTtlMs: 1_000 });
+    expect(changed).toEqual({ status: 200, body: { rateLimitPerMinute: 0, windowOn: 'processedAt', cursorNonce: false, nullTail: true, cursorTtlMs: 1_000 } });
+    const [a, b] = [await page({ sim, query: { limit: '10' } }), await page({ sim, query: { limit: '10' } })];
+    expect(cursorOf(a)).toBe(cursorOf(b));
+    expectNullTail(await page({ sim, query: { cursor: cursorOf(a), limit: '10' } }));
+    clock.ms += 1_001;
+    await expectInvalidCursor({ sim, cursor: cursorOf(a) });
+    // Issued while cursors did not expire: it carries no issue time and stays usable.
+    expectNullTail(await page({ sim, query: { cursor: cursorOf(before), limit: '10' } }));
+
+    await settings(sim, { cursorNonce: true, nullTail: false, cursorTtlMs: 0 });
+    expect(cursorOf(await page({ sim, query: { cursor: cursorOf(a), limit: '10' } }))).not.toBe(cursorOf(await page({ sim, query: { cursor: cursorOf(a), limit: '10' } })));
+  });
+
+  it('refuses bad values and applies none of the body then', async () => {
+    const sim = await start({ events: 1 });
+    for (const bad of [{ nullTail: 'yes' }, { cursorNonce: 1 }, { cursorTtlMs: -1 }, { cursorTtlMs: 1.5 }, { cursorTtlMs: '60000' }, { nullTail: true, cursorTtlMs: 'x' }]) {
+      const answer = await settings(sim, bad);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toMatch(/nullTail|cursorNonce|cursorTtlMs/);
+    }
+    expect((await settings(sim, {})).body).toMatchObject({ cursorNonce: true, nullTail: false, cursorTtlMs: 0 });
+  });
+});
