@@ -48,18 +48,42 @@ export function ensureBinary(tool: ToolName, log: (line: string) => void = conso
   return target;
 }
 
-/** A command the tests need, installed from Debian's packages when missing and running as root. */
-function ensureDebianPackage(params: { command: string; versionArgs: string[]; pkg: string; log: (line: string) => void }): void {
-  const { command, pkg } = params;
-  if (spawnSync(command, params.versionArgs, { stdio: 'ignore' }).status === 0) return;
-  if (process.getuid?.() !== 0) throw new Error(`the '${command}' command is missing; install it (e.g. 'sudo apt-get install ${pkg}')`);
-  params.log(`installing ${pkg} from Debian packages...`);
-  execFileSync('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${pkg}`], { stdio: 'inherit' });
+/** The Debian packages the tests use, by the command each provides. */
+export const TEST_PACKAGES = [
+  // The reference decoder the tests read objects with.
+  { command: 'zstd', versionArgs: ['--version'], pkg: 'zstd' },
+  // The Web UI test drives Debian's chromium with playwright-core (no browser download).
+  { command: '/usr/bin/chromium', versionArgs: ['--version'], pkg: 'chromium' },
+  // Validates docker-compose.yml (v1); no Docker engine needed.
+  { command: 'docker-compose', versionArgs: ['--version'], pkg: 'docker-compose' },
+] as const;
+
+const installed = (command: string, versionArgs: readonly string[]) => spawnSync(command, [...versionArgs], { stdio: 'ignore' }).status === 0;
+
+/** The test packages that are not installed. */
+export function missingTestPackages(): string[] {
+  return TEST_PACKAGES.filter((p) => !installed(p.command, p.versionArgs)).map((p) => p.pkg);
 }
 
-/** The reference `zstd` decoder the tests read objects with. */
-export function ensureZstd(log: (line: string) => void = console.log): void {
-  ensureDebianPackage({ command: 'zstd', versionArgs: ['--version'], pkg: 'zstd', log });
+/**
+ * The one set-up step of `npm test` (its `pretest`): builds the pinned servers and installs the
+ * missing Debian packages when running as root; otherwise says which command to run instead.
+ */
+export function setUpTests(log: (line: string) => void = console.log): void {
+  ensureBinary('temporal', log);
+  ensureBinary('versitygw', log);
+  const missing = missingTestPackages();
+  if (missing.length === 0) return;
+  const command = `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(' ')}`;
+  if (process.getuid?.() !== 0) throw new Error(`the tests need Debian packages that are missing: ${missing.join(', ')}. Run as root: ${command}`);
+  log(`installing ${missing.join(', ')} from Debian packages...`);
+  execFileSync('sh', ['-c', command], { stdio: 'inherit' });
+}
+
+/** For test files: fails, naming the set-up step, when a package the tests use is missing. */
+export function requireTestPackages(): void {
+  const missing = missingTestPackages();
+  if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}: run 'npm run setup-tests' (npm test runs it first)`);
 }
 
 /** Debian's chromium, which the Web UI test drives with playwright-core (no browser download). */
@@ -69,12 +93,3 @@ export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
-
-export function ensureChromium(log: (line: string) => void = console.log): void {
-  ensureDebianPackage({ command: CHROMIUM, versionArgs: ['--version'], pkg: 'chromium', log });
-}
-
-/** Debian's docker-compose (v1), used only to validate docker-compose.yml: no Docker engine needed. */
-export function ensureDockerCompose(log: (line: string) => void = console.log): void {
-  ensureDebianPackage({ command: 'docker-compose', versionArgs: ['--version'], pkg: 'docker-compose', log });
-}

@@ -1,6 +1,6 @@
 // npm run infra -- <install|start>: build the pinned servers, or run them in the foreground.
 import { join } from 'node:path';
-import { cacheDir, ensureBinary } from './binaries';
+import { cacheDir, ensureBinary, setUpTests } from './binaries';
 import { startS3, startTemporal, type RunningServer } from './servers';
 
 export const LOCAL = {
@@ -31,6 +31,7 @@ async function main() {
     ensureBinary('versitygw');
     return;
   }
+  if (command === 'setup-tests') return setUpTests();
   if (command === 'start') {
     const servers = await startLocalServers();
     console.log(`Temporal dev server on 127.0.0.1:${LOCAL.temporalPort}, Web UI http://127.0.0.1:${LOCAL.uiPort}`);
@@ -40,7 +41,7 @@ async function main() {
     process.on('SIGTERM', stop);
     return;
   }
-  console.error('usage: npm run infra -- install | start');
+  console.error('usage: npm run infra -- install | setup-tests | start');
   process.exit(2);
 }
 

@@ -15,11 +15,6 @@ export function comparePositions(a: StreamPosition, b: StreamPosition): number {
   return a.atMs !== b.atMs ? a.atMs - b.atMs : a.idsAtMs.length - b.idsAtMs.length;
 }
 
-/** The candidate furthest along the stream; the earliest listed wins a tie. */
-export function furthest<T extends { position: StreamPosition }>(candidates: T[]): T {
-  return candidates.reduce((best, next) => (comparePositions(next.position, best.position) > 0 ? next : best));
-}
-
 /**
  * True when an event was already written at or before `position`: its ID is among those written at
  * `atMs`, or (on a read that started from `atMs` rather than a cursor) it was processed earlier.

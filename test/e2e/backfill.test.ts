@@ -12,7 +12,7 @@ import { startSimulator, type Simulator } from '../../simulator/server';
 import { triggerRule } from '../../client/schedules';
 import { planSlices, type BackfillProgress } from '../../workflows/backfill-types';
 import { ChildWorker } from '../helpers/child-worker';
-import { createBucket, getObject, listKeys, readEvents, runCli, temporalClient, useTestEnv } from '../helpers/servers';
+import { createBucket, getObject, listKeys, readEvents, runCli, temporalClient, useTestEnv, zstdDecode } from '../helpers/servers';
 
 const ORG = '7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
 const API_KEY = 'sim-backfill-api-key-93c1d7e5';
@@ -75,9 +75,10 @@ function isBackfillKey(key: string): boolean {
   return key.includes(`/${RULE}-backfill-`);
 }
 
+/** Each object's events, decoded (zstd frames follow API pages, so the bytes depend on the page size). */
 async function bodiesByKey(keys: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const key of keys) out.set(key, createHash('sha256').update(await getObject(BUCKET, key)).digest('hex'));
+  for (const key of keys) out.set(key, createHash('sha256').update(zstdDecode(await getObject(BUCKET, key))).digest('hex'));
   return out;
 }
 

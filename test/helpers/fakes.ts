@@ -2,6 +2,7 @@
 // collection loop and the batch activity (e2e tests use the simulator and the S3 server).
 import type { AuditEvent, EventPage, EventSource } from '../../activities/io/atlassian';
 import type { ObjectStore, PutParams } from '../../activities/io/s3';
+import type { RuleSpec } from '../../workflows/types';
 
 const BASE_MS = Date.UTC(2026, 0, 1);
 
@@ -58,3 +59,13 @@ export function fakeStore(
     },
   };
 }
+
+/** A rule for activity tests: nothing here is ever reached over the network. */
+export const fakeRule: RuleSpec = {
+  id: 'r1',
+  displayName: 'R1',
+  connection: { name: 'c', orgId: 'org', apiKeyRef: 'env:K', baseUrl: 'http://127.0.0.1:1' },
+  destination: { bucket: 'b', prefix: 'p/' },
+  interval: '5m',
+  startFrom: '7d',
+};

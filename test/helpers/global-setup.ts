@@ -2,13 +2,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureChromium, ensureZstd } from '../../infra/binaries';
+import { requireTestPackages } from '../../infra/binaries';
 import { startS3, startTemporal, type RunningServer } from '../../infra/servers';
 import { TEST_SERVERS } from './servers';
 
 export default async function globalSetup(): Promise<void> {
-  ensureZstd();
-  ensureChromium();
+  requireTestPackages();
   const dir = mkdtempSync(join(tmpdir(), 'audit-collect-test-'));
   const servers: RunningServer[] = [];
   servers.push(await startTemporal({ dir, port: TEST_SERVERS.temporalPort, uiPort: TEST_SERVERS.uiPort }));

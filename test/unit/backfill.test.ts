@@ -4,8 +4,7 @@ import { createActivities } from '../../activities';
 import type { ObjectStore } from '../../activities/io/s3';
 import { createZstd } from '../../activities/io/zstd';
 import { objectKey } from '../../activities/keys';
-import type { RuleSpec } from '../../workflows/types';
-import { fakeEvent, fakeSource, fakeStore } from '../helpers/fakes';
+import { fakeEvent, fakeRule, fakeSource, fakeStore } from '../helpers/fakes';
 import { BackfillRequestError, backfillText, checkRange, parseInstant, progressBar } from '../../client/backfill';
 import {
   BACKFILL_EVENTS_PER_OBJECT,
@@ -108,14 +107,7 @@ describe('backfill IDs', () => {
 describe('the backfill batch', () => {
   const BASE_MS = Date.UTC(2026, 0, 1);
   const eventMs = (n: number) => Date.parse(String(fakeEvent(n).attributes?.processedAt));
-  const rule: RuleSpec = {
-    id: 'r1',
-    displayName: 'R1',
-    connection: { name: 'c', orgId: 'org', apiKeyRef: 'env:K', baseUrl: 'http://127.0.0.1:1' },
-    destination: { bucket: 'b', prefix: 'p/' },
-    interval: '5m',
-    startFrom: '7d',
-  };
+  const rule = fakeRule;
   const slice = { index: 0, fromMs: BASE_MS, toMs: BASE_MS + DAY - 1 };
   // Live collection owns e8 and later.
   const liveStartMs = eventMs(8);

@@ -12,8 +12,8 @@ import { createZstd } from '../../activities/io/zstd';
 import { objectKey } from '../../activities/keys';
 import { startPosition } from '../../workflows/position';
 import { emptyBatch } from '../../workflows/state';
-import type { BatchInput, BatchResult, Checkpoint, CollectState, RuleSpec, StreamPosition } from '../../workflows/types';
-import { fakeEvent, fakeSource, fakeStore } from '../helpers/fakes';
+import type { BatchInput, BatchResult, Checkpoint, CollectState, StreamPosition } from '../../workflows/types';
+import { fakeEvent, fakeRule, fakeSource, fakeStore } from '../helpers/fakes';
 
 const BASE_MS = Date.UTC(2026, 0, 1);
 const CHECKPOINT = '_audit-collect/state/r1.json';
@@ -22,14 +22,7 @@ const processedAt = (n: number) => String(fakeEvent(n).attributes?.processedAt);
 /** The position just after fakeEvent(n), with the given cursor. */
 const after = (n: number, cursor: string | null): StreamPosition => ({ atMs: ms(n), idsAtMs: [`e${n}`], cursor });
 
-const rule: RuleSpec = {
-  id: 'r1',
-  displayName: 'R1',
-  connection: { name: 'c', orgId: 'org', apiKeyRef: 'env:K', baseUrl: 'http://127.0.0.1:1' },
-  destination: { bucket: 'b', prefix: 'p/' },
-  interval: '5m',
-  startFrom: '7d',
-};
+const rule = fakeRule;
 const initial: CollectState = { position: startPosition(BASE_MS), startPointMs: BASE_MS, lastProcessedAt: null, totals: { events: 0, objects: 0, bytes: 0 } };
 const input: BatchInput = { rule, state: initial };
 

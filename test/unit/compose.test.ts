@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ensureDockerCompose } from '../../infra/binaries';
+import { requireTestPackages } from '../../infra/binaries';
 
 const ROOT = join(__dirname, '..', '..');
 const FILE = join(ROOT, 'docker-compose.yml');
@@ -15,7 +15,7 @@ function compose(args: string[]): string {
   return execFileSync('docker-compose', ['-f', FILE, ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-beforeAll(() => ensureDockerCompose());
+beforeAll(() => requireTestPackages());
 
 test('docker-compose validates docker-compose.yml, with and without the demo profile', () => {
   expect(() => compose(['config', '-q'])).not.toThrow();

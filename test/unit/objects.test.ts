@@ -246,28 +246,19 @@ test('a refused cursor is read again from atMs, and no event is written twice', 
   expect(done.at(-1)!.read.position).toMatchObject({ atMs: ms(8), idsAtMs: ['e8'] });
 });
 
-test('a second refusal, of the read from atMs, stands', async () => {
-  const requests: StreamPosition[] = [];
-  const refusing: EventSource = {
-    async fetchPage({ position }) {
-      requests.push(position);
-      throw ApplicationFailure.create({ type: ErrorType.InvalidCursor, nonRetryable: true, message: 'no' });
-    },
-  };
-  await expect(run({ source: refusing, store: fakeStore(), start: after(2, 'x') }).promise).rejects.toMatchObject({ type: ErrorType.InvalidCursor });
-  expect(requests).toEqual([after(2, 'x'), after(2, null)]);
-});
-
-test('errors other than a refused cursor are not taken for one', async () => {
+test.each([
+  ['a second refusal, of the read from atMs, stands', ErrorType.InvalidCursor, [after(2, 'x'), after(2, null)]],
+  ['errors other than a refused cursor are not taken for one', ErrorType.BadRequest, [after(2, 'x')]],
+])('%s', async (_name, type, expected) => {
   const requests: StreamPosition[] = [];
   const failing: EventSource = {
     async fetchPage({ position }) {
       requests.push(position);
-      throw ApplicationFailure.create({ type: ErrorType.BadRequest, nonRetryable: true, message: 'bad' });
+      throw ApplicationFailure.create({ type, nonRetryable: true, message: 'no' });
     },
   };
-  await expect(run({ source: failing, store: fakeStore(), start: after(2, 'x') }).promise).rejects.toMatchObject({ type: ErrorType.BadRequest });
-  expect(requests).toEqual([after(2, 'x')]);
+  await expect(run({ source: failing, store: fakeStore(), start: after(2, 'x') }).promise).rejects.toMatchObject({ type });
+  expect(requests).toEqual(expected);
 });
 
 test('a last page without a cursor leaves a position read on from atMs, writing no event twice', async () => {

@@ -1,4 +1,4 @@
-import { alreadyWritten, comparePositions, furthest, normalizeState, positionAfter, startPosition } from '../../workflows/position';
+import { alreadyWritten, comparePositions, normalizeState, positionAfter, startPosition } from '../../workflows/position';
 import { addObject, afterObject, emptyBatch, jumpTo, moved, type ObjectStep } from '../../workflows/state';
 import { MAX_KEYS_IN_RESULT, type CollectState, type StreamPosition } from '../../workflows/types';
 
@@ -33,31 +33,6 @@ describe('comparePositions', () => {
   it('ignores the cursor: positions differing only in cursor text are level', () => {
     expect(comparePositions(pos(T, ['a'], 'x'), pos(T, ['a'], 'y'))).toBe(0);
     expect(comparePositions(pos(T, ['a'], 'x'), pos(T, ['a'], null))).toBe(0);
-  });
-});
-
-describe('furthest', () => {
-  it('picks the candidate ahead by ms', () => {
-    const a = { name: 'a', position: pos(T, ['x', 'y']) };
-    const b = { name: 'b', position: pos(T + 5) };
-    const c = { name: 'c', position: pos(T - 5, ['z', 'zz', 'zzz']) };
-    expect(furthest([a, b, c]).name).toBe('b');
-    expect(furthest([b, a, c]).name).toBe('b');
-    expect(furthest([c, a, b]).name).toBe('b');
-  });
-
-  it('picks the candidate with more IDs at the same ms', () => {
-    const a = { name: 'a', position: pos(T, ['x']) };
-    const b = { name: 'b', position: pos(T, ['x', 'y']) };
-    expect(furthest([a, b]).name).toBe('b');
-    expect(furthest([b, a]).name).toBe('b');
-  });
-
-  it('on a tie, the first listed wins', () => {
-    const a = { name: 'a', position: pos(T, ['x'], 'ca') };
-    const b = { name: 'b', position: pos(T, ['y'], 'cb') };
-    expect(furthest([a, b]).name).toBe('a');
-    expect(furthest([b, a]).name).toBe('b');
   });
 });
 
