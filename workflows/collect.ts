@@ -11,6 +11,7 @@ import {
   type RunSummary,
 } from './types';
 import { normalizeState } from './position';
+import { stateAfter } from './state';
 import { carryHealth } from './health';
 
 const { resolveStart, pauseRule } = proxyActivities<Activities>({
@@ -70,7 +71,7 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
     } catch (err) {
       return pauseAndFail(err);
     }
-    state = batch.state;
+    state = stateAfter(state, batch);
     run.batches += 1;
     run.events += batch.events;
     run.bytes += batch.bytes;

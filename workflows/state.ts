@@ -1,4 +1,4 @@
-import { comparePositions } from './position';
+import { comparePositions, normalizeState } from './position';
 import { MAX_KEYS_IN_RESULT, type BatchResult, type CollectState, type StreamPosition } from './types';
 
 /** One object of a batch (or a read that found no events: no key). */
@@ -63,4 +63,24 @@ export function jumpTo(batch: BatchResult, state: CollectState): BatchResult {
 /** True when the batch got anywhere: wrote an object or moved the stream position. */
 export function moved(batch: BatchResult, from: CollectState): boolean {
   return batch.objects > 0 || comparePositions(batch.state.position, from.position) !== 0;
+}
+
+/** A batch result from a worker of before positions by content (a rolling upgrade): its old fields. */
+interface LegacyBatchResult {
+  nextPosition: unknown;
+  events: number;
+  objects: number;
+  bytes: number;
+  lastProcessedAt: string | null;
+}
+
+/** The rule's state after a batch, also for a result an older worker returned mid-upgrade. */
+export function stateAfter(state: CollectState, batch: BatchResult | LegacyBatchResult): CollectState {
+  if ('state' in batch) return batch.state;
+  return normalizeState({
+    position: batch.nextPosition as StreamPosition,
+    startPointMs: state.startPointMs,
+    lastProcessedAt: batch.lastProcessedAt ?? state.lastProcessedAt,
+    totals: { events: state.totals.events + batch.events, objects: state.totals.objects + batch.objects, bytes: state.totals.bytes + batch.bytes },
+  });
 }

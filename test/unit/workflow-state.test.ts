@@ -1,5 +1,5 @@
 import { alreadyWritten, comparePositions, normalizeState, positionAfter, startPosition } from '../../workflows/position';
-import { addObject, afterObject, emptyBatch, jumpTo, moved, type ObjectStep } from '../../workflows/state';
+import { addObject, afterObject, emptyBatch, jumpTo, moved, stateAfter, type ObjectStep } from '../../workflows/state';
 import { MAX_KEYS_IN_RESULT, type CollectState, type StreamPosition } from '../../workflows/types';
 
 const T = Date.UTC(2025, 4, 19, 10);
@@ -233,5 +233,22 @@ describe('moved', () => {
     expect(moved(addObject(emptyBatch(state), object(1)), state)).toBe(true);
     expect(moved(addObject(emptyBatch(state), object(1, { key: null, events: 0, bytes: 0 })), state)).toBe(true);
     expect(moved(jumpTo(emptyBatch(state), { ...state, position: pos(T + 1) }), state)).toBe(true);
+  });
+});
+
+describe('stateAfter', () => {
+  const before: CollectState = { position: startPosition(1_000), startPointMs: 1_000, lastProcessedAt: null, totals: { events: 5, objects: 1, bytes: 50 } };
+  it('is the batch result\'s state', () => {
+    const after: CollectState = { ...before, position: { atMs: 2_000, idsAtMs: ['x'], cursor: 'c' } };
+    expect(stateAfter(before, { state: after, events: 1, rawBytes: 1, bytes: 1, objects: 1, keys: [], caughtUp: true })).toBe(after);
+  });
+  it('takes an older worker\'s result (a bare cursor and counts) during a rolling upgrade', () => {
+    const legacy = { nextPosition: { cursor: 'old' }, events: 3, objects: 1, bytes: 30, lastProcessedAt: '1970-01-01T00:00:03.000Z', rawBytes: 90, keys: [], caughtUp: true };
+    expect(stateAfter(before, legacy)).toEqual({
+      position: { atMs: 3_000, idsAtMs: [], cursor: 'old' },
+      startPointMs: 1_000,
+      lastProcessedAt: '1970-01-01T00:00:03.000Z',
+      totals: { events: 8, objects: 2, bytes: 80 },
+    });
   });
 });
