@@ -8,9 +8,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledFailure, WorkflowFailedError, type Client } from '@temporalio/client';
-import { startSimulator, type Simulator } from '../../simulator/server';
-import { triggerRule } from '../../client/schedules';
-import { planSlices, type BackfillProgress } from '../../workflows/backfill-types';
+import { startSimulator, type Simulator } from '../../dev/simulator/server';
+import { triggerRule } from '../../src/client/schedules';
+import { planSlices, type BackfillProgress } from '../../src/model/backfill';
 import { ChildWorker } from '../helpers/child-worker';
 import { createBucket, getObject, listKeys, readEvents, runCli, temporalClient, useTestEnv, zstdDecode } from '../helpers/servers';
 

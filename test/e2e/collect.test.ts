@@ -5,9 +5,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { startSimulator, type Simulator } from '../../simulator/server';
-import { scheduleId, triggerRule } from '../../client/schedules';
-import type { CollectResult } from '../../workflows/types';
+import { startSimulator, type Simulator } from '../../dev/simulator/server';
+import { scheduleId, triggerRule } from '../../src/client/schedules';
+import type { CollectResult } from '../../src/model/types';
 import { TEST_SERVERS, createBucket, getObject, listKeys, readEvents, runCli, startWorker, temporalClient, useTestEnv, zstdDecode } from '../helpers/servers';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';

@@ -5,9 +5,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
-import { ENCRYPTED_ENCODING, KEY_ID_METADATA, encryptionKeyIdOf, toJson } from '../../common/encryption';
-import { startSimulator, type Simulator } from '../../simulator/server';
-import { scheduleIdOf } from '../../workflows/types';
+import { ENCRYPTED_ENCODING, KEY_ID_METADATA, encryptionKeyIdOf, toJson } from '../../src/common/encryption';
+import { startSimulator, type Simulator } from '../../dev/simulator/server';
+import { scheduleIdOf } from '../../src/model/types';
 import { ChildWorker } from '../helpers/child-worker';
 import { createBucket, readEvents, runCli, temporalClient } from '../helpers/servers';
 
@@ -75,7 +75,7 @@ rules:
   expect(await readEvents(BUCKET, 'enc/')).toHaveLength(500);
 
   // Listing decodes memos, so it needs the key; the history is read raw, as the server stores it.
-  const { dataConverterFromEnv } = await import('../../common/encryption');
+  const { dataConverterFromEnv } = await import('../../src/common/encryption');
   const keyHolder = new Client({ connection: client.connection, dataConverter: dataConverterFromEnv(ENV) });
   const [execution] = await (async () => {
     const found = [];

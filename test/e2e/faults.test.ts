@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CopyObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
-import { startS3, startTemporal, type RunningServer } from '../../infra/servers';
-import { startSimulator, type Fault, type Simulator } from '../../simulator/server';
-import { scheduleId } from '../../client/schedules';
-import type { CollectResult, RuleSpec } from '../../workflows/types';
+import { startS3, startTemporal, type RunningServer } from '../../dev/infra/servers';
+import { startSimulator, type Fault, type Simulator } from '../../dev/simulator/server';
+import { scheduleId } from '../../src/client/schedules';
+import type { CollectResult, RuleSpec } from '../../src/model/types';
 import { ChildWorker } from '../helpers/child-worker';
 import { TEST_SERVERS, createBucket, listKeys, runCli, s3, useS3Endpoint } from '../helpers/servers';
 

@@ -4,7 +4,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '../../simulator/server';
+import { startSimulator, type Simulator } from '../../dev/simulator/server';
 import { TEST_SERVERS, createBucket, runCli, useTestEnv } from '../helpers/servers';
 import { ChildWorker } from '../helpers/child-worker';
 

@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startSimulator, type Simulator } from '../../simulator/server';
-import { CHROMIUM, CHROMIUM_ARGS } from '../../infra/binaries';
+import { startSimulator, type Simulator } from '../../dev/simulator/server';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../dev/infra/binaries';
 import { TEST_SERVERS, createBucket, runCli, startWorker, useTestEnv } from '../helpers/servers';
 
 const ORG = '0b9d8c7e-6f5a-4b3c-9d2e-1f0a9b8c7d6e';

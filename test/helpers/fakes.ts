@@ -1,8 +1,8 @@
 // In-memory stand-ins for the Atlassian client and the object store, for unit tests of the
 // collection loop and the batch activity (e2e tests use the simulator and the S3 server).
-import type { AuditEvent, EventPage, EventSource } from '../../activities/io/atlassian';
-import type { ObjectStore, PutParams } from '../../activities/io/s3';
-import type { RuleSpec } from '../../workflows/types';
+import type { AuditEvent, EventPage, EventSource } from '../../src/atlassian/client';
+import type { ObjectStore, PutParams } from '../../src/storage/s3';
+import type { RuleSpec } from '../../src/model/types';
 
 const BASE_MS = Date.UTC(2026, 0, 1);
 

@@ -2,8 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireTestPackages } from '../../infra/binaries';
-import { startS3, startTemporal, type RunningServer } from '../../infra/servers';
+import { requireTestPackages } from '../../dev/infra/binaries';
+import { startS3, startTemporal, type RunningServer } from '../../dev/infra/servers';
 import { TEST_SERVERS } from './servers';
 
 export default async function globalSetup(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { RunningServer } from '../../infra/servers';
+import type { RunningServer } from '../../dev/infra/servers';
 
 export default async function globalTeardown(): Promise<void> {
   const servers = (globalThis as { __servers?: RunningServer[] }).__servers ?? [];

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import { readWorkerConfig } from '../../worker/config';
-import { createCollectorWorker } from '../../worker/worker';
+import { readWorkerConfig } from '../../src/worker/config';
+import { createCollectorWorker } from '../../src/worker/worker';
 
 // Several checkouts can test side by side on one machine with AUDIT_COLLECT_TEST_PORT_OFFSET.
 const OFFSET = Number(process.env.AUDIT_COLLECT_TEST_PORT_OFFSET ?? 0);

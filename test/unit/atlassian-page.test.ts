@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { parsePage } from '../../activities/io/atlassian';
+import { parsePage } from '../../src/atlassian/client';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 

@@ -1,11 +1,11 @@
 import { DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../activities';
-import type { ObjectStore } from '../../activities/io/s3';
-import { createZstd } from '../../activities/io/zstd';
-import { objectKey } from '../../activities/keys';
+import { createActivities } from '../../src/activities';
+import type { ObjectStore } from '../../src/storage/s3';
+import { createZstd } from '../../src/pipeline/zstd';
+import { objectKey } from '../../src/storage/keys';
 import { fakeEvent, fakeRule, fakeSource, fakeStore } from '../helpers/fakes';
-import { BackfillRequestError, backfillText, checkRange, parseInstant, progressBar } from '../../client/backfill';
+import { BackfillRequestError, backfillText, checkRange, parseInstant, progressBar } from '../../src/client/backfill';
 import {
   BACKFILL_EVENTS_PER_OBJECT,
   MAX_SLICES,
@@ -18,7 +18,7 @@ import {
   type BackfillBatchInput,
   type BackfillBatchResult,
   type SliceReport,
-} from '../../workflows/backfill-types';
+} from '../../src/model/backfill';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;

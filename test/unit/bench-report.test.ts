@@ -1,5 +1,5 @@
-import { median, parseStatCpuSeconds, parseStatusPeakRss } from '../../scripts/bench/proc';
-import { mergeSection, peakRssByEvents, renderTable, type BenchReport, type Figures } from '../../scripts/bench/report';
+import { median, parseStatCpuSeconds, parseStatusPeakRss } from '../../dev/bench/proc';
+import { mergeSection, peakRssByEvents, renderTable, type BenchReport, type Figures } from '../../dev/bench/report';
 
 const figures = (events: number, wallMs: number, extra: Partial<Figures> = {}): Figures => ({
   events, wallMs, rawBytes: 110_000_000, bytes: 8_000_000, cpuSeconds: 5, peakRssBytes: 250_000_000, writes: 80, ...extra,

@@ -4,15 +4,15 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../activities';
-import { ErrorType } from '../../activities/errors';
-import type { AuditEvent, EventSource } from '../../activities/io/atlassian';
-import type { ObjectStore, PutParams } from '../../activities/io/s3';
-import { createZstd } from '../../activities/io/zstd';
-import { objectKey } from '../../activities/keys';
-import { startPosition } from '../../workflows/position';
-import { emptyBatch } from '../../workflows/state';
-import type { BatchInput, BatchResult, Checkpoint, CollectState, StreamPosition } from '../../workflows/types';
+import { createActivities } from '../../src/activities';
+import { ErrorType } from '../../src/common/errors';
+import type { AuditEvent, EventSource } from '../../src/atlassian/client';
+import type { ObjectStore, PutParams } from '../../src/storage/s3';
+import { createZstd } from '../../src/pipeline/zstd';
+import { objectKey } from '../../src/storage/keys';
+import { startPosition } from '../../src/model/position';
+import { emptyBatch } from '../../src/model/state';
+import type { BatchInput, BatchResult, Checkpoint, CollectState, StreamPosition } from '../../src/model/types';
 import { fakeEvent, fakeRule, fakeSource, fakeStore } from '../helpers/fakes';
 
 const BASE_MS = Date.UTC(2026, 0, 1);

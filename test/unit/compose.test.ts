@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { requireTestPackages } from '../../infra/binaries';
+import { requireTestPackages } from '../../dev/infra/binaries';
 
 const ROOT = join(__dirname, '..', '..');
 const FILE = join(ROOT, 'docker-compose.yml');

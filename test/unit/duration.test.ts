@@ -1,4 +1,4 @@
-import { RETENTION_MS, parseDuration, resolveStartFrom } from '../../common/duration';
+import { RETENTION_MS, parseDuration, resolveStartFrom } from '../../src/model/duration';
 
 describe('parseDuration', () => {
   it.each([

@@ -10,8 +10,8 @@ import {
   encryptionKeyIdOf,
   fromJson,
   toJson,
-} from '../../common/encryption';
-import { startCodecServer } from '../../client/codec-server';
+} from '../../src/common/encryption';
+import { startCodecServer } from '../../src/client/codec-server';
 
 const payload = { metadata: { encoding: new TextEncoder().encode('json/plain') }, data: new TextEncoder().encode('{"bucket":"audit-logs"}') };
 const text = (p: { data?: Uint8Array | null }) => Buffer.from(p.data!).toString();

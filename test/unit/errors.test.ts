@@ -9,7 +9,7 @@ import {
   parseReset,
   retryDelayMs,
   type Headers,
-} from '../../activities/errors';
+} from '../../src/common/errors';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 const SECRET_BODY = '{"message":"token ATCTT3xSECRETBODY rejected"}';

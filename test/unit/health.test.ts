@@ -1,6 +1,6 @@
-import { judgeHealth, type HealthInput } from '../../client/health';
-import { carryHealth, eventsLastDay } from '../../workflows/health';
-import { ruleIdOfWorkflowId } from '../../workflows/types';
+import { judgeHealth, type HealthInput } from '../../src/client/health';
+import { carryHealth, eventsLastDay } from '../../src/model/health';
+import { ruleIdOfWorkflowId } from '../../src/model/types';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -1,5 +1,5 @@
-import { checkpointKey, objectKey } from '../../activities/keys';
-import { STATE_PREFIX } from '../../workflows/types';
+import { checkpointKey, objectKey } from '../../src/storage/keys';
+import { STATE_PREFIX } from '../../src/model/types';
 
 const processedAtMs = Date.UTC(2025, 4, 19, 23, 59, 58, 123); // 2025-05-19T23:59:58.123Z
 const base = { prefix: 'atlassian/audit/', ruleId: 'acme-audit', first: { id: 'evt-1', processedAtMs } };

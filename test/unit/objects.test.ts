@@ -1,13 +1,13 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { readPages } from '../../activities/batch';
-import { ErrorType } from '../../activities/errors';
-import { collectObjects, type ObjectDone } from '../../activities/objects';
-import type { AuditEvent, EventPage, EventSource } from '../../activities/io/atlassian';
-import type { ObjectStore, PutParams } from '../../activities/io/s3';
-import { createZstd } from '../../activities/io/zstd';
-import { objectKey } from '../../activities/keys';
-import { startPosition } from '../../workflows/position';
-import type { ConnectionSpec, StreamPosition } from '../../workflows/types';
+import { readPages } from '../../src/pipeline/read-pages';
+import { ErrorType } from '../../src/common/errors';
+import { collectObjects, type ObjectDone } from '../../src/pipeline/objects';
+import type { AuditEvent, EventPage, EventSource } from '../../src/atlassian/client';
+import type { ObjectStore, PutParams } from '../../src/storage/s3';
+import { createZstd } from '../../src/pipeline/zstd';
+import { objectKey } from '../../src/storage/keys';
+import { startPosition } from '../../src/model/position';
+import type { ConnectionSpec, StreamPosition } from '../../src/model/types';
 import { fakeEvent, fakeSource, fakeStore } from '../helpers/fakes';
 
 const connection: ConnectionSpec = { name: 'c', orgId: 'org', apiKeyRef: 'env:K', baseUrl: 'http://127.0.0.1:1' };

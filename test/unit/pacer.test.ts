@@ -1,4 +1,4 @@
-import { createPacer } from '../../activities/io/pacer';
+import { createPacer } from '../../src/atlassian/pacer';
 
 /** Lets queued promise callbacks run without moving the (fake) clock. */
 const settle = () => jest.advanceTimersByTimeAsync(0);

@@ -1,5 +1,5 @@
-import { parsePage } from '../../activities/io/atlassian';
-import { dataArrayItems } from '../../activities/io/raw-json';
+import { parsePage } from '../../src/atlassian/client';
+import { dataArrayItems } from '../../src/atlassian/raw-json';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 

@@ -1,4 +1,4 @@
-import { RulesError, parseRules } from '../../client/rules';
+import { RulesError, parseRules } from '../../src/client/rules';
 
 const file = (extraConnection: string, extraRule: string) => `connections:
   - name: acme

@@ -1,4 +1,4 @@
-import { DEFAULT_BASE_URL, RulesError, checkSecretReferences, parseRules } from '../../client/rules';
+import { DEFAULT_BASE_URL, RulesError, checkSecretReferences, parseRules } from '../../src/client/rules';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 

@@ -4,10 +4,10 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { ErrorType } from '../../activities/errors';
-import { createSecretResolver } from '../../activities/io/secrets';
-import { ConfigError, readWorkerConfig } from '../../worker/config';
-import type { ConnectionSpec } from '../../workflows/types';
+import { ErrorType } from '../../src/common/errors';
+import { createSecretResolver } from '../../src/common/secrets';
+import { ConfigError, readWorkerConfig } from '../../src/worker/config';
+import type { ConnectionSpec } from '../../src/model/types';
 
 const KEY = 'atlassian-key-7c1e0f';
 const AWS_SECRET = 'aws-secret-9d2b44';

@@ -1,5 +1,5 @@
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server';
-import { decodeCursor } from '../../simulator/store';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../dev/simulator/server';
+import { decodeCursor } from '../../dev/simulator/store';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 const KEY = 'test-key';

@@ -1,4 +1,4 @@
-import { OrgLog, decodeCursor, encodeCursor, type StoredEvent, type StreamCursor } from '../../simulator/store';
+import { OrgLog, decodeCursor, encodeCursor, type StoredEvent, type StreamCursor } from '../../dev/simulator/store';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 const END = Date.parse('2025-05-19T10:00:00Z');

@@ -1,4 +1,4 @@
-import { jsonLogLine, redactFromLogs } from '../../worker/telemetry';
+import { jsonLogLine, redactFromLogs } from '../../src/worker/telemetry';
 
 const entry = (message: string, meta: Record<string, unknown>) => ({ level: 'INFO' as const, message, timestampNanos: 1_773_146_000_000_000_000n, meta });
 

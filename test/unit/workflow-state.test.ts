@@ -1,6 +1,6 @@
-import { alreadyWritten, comparePositions, normalizeState, positionAfter, startPosition } from '../../workflows/position';
-import { addObject, afterObject, emptyBatch, jumpTo, moved, stateAfter, type ObjectStep } from '../../workflows/state';
-import { MAX_KEYS_IN_RESULT, type CollectState, type StreamPosition } from '../../workflows/types';
+import { alreadyWritten, comparePositions, normalizeState, positionAfter, startPosition } from '../../src/model/position';
+import { addObject, afterObject, emptyBatch, jumpTo, moved, stateAfter, type ObjectStep } from '../../src/model/state';
+import { MAX_KEYS_IN_RESULT, type CollectState, type StreamPosition } from '../../src/model/types';
 
 const T = Date.UTC(2025, 4, 19, 10);
 const pos = (atMs: number, idsAtMs: string[] = [], cursor: string | null = null): StreamPosition => ({ atMs, idsAtMs, cursor });

@@ -1,0 +1,21 @@
+// What the activities are built over: injected clients and the worker's settings.
+import type { EventSource } from '../atlassian/client';
+import type { SecretResolver } from '../common/secrets';
+import type { Compressor } from '../pipeline/zstd';
+import type { ObjectStore } from '../storage/s3';
+import type { CollectorMetrics } from './metrics';
+
+export interface ActivityDeps {
+  source: EventSource;
+  store: ObjectStore;
+  compressor: Compressor;
+  secrets: SecretResolver;
+  /** Events per request (the API allows 1 to 500). */
+  pageLimit: number;
+  /** Pages per uploaded object: bounds the size of an object and the memory it takes to build. */
+  pagesPerObject: number;
+  /** A collect batch starts no new object after this long (it always writes at least one). */
+  batchMs: number;
+  now?: () => number;
+  metrics?: CollectorMetrics;
+}

@@ -1,0 +1,195 @@
+// The rules file: connections (org + API key reference) and rules (connection → S3 destination).
+// Parsed once with a schema; every bad field is named in the error.
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { DEFAULT_SECRET_ENV_PATTERN, baseUrlProblem } from '../common/secrets';
+import { RETENTION_MS, parseDuration, resolveStartFrom } from '../model/duration';
+import type { RuleSpec } from '../model/types';
+import { STATE_PREFIX } from '../model/types';
+
+export const DEFAULT_BASE_URL = 'https://api.atlassian.com';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const BUCKET = /^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const MIN_INTERVAL_MS = 60_000;
+
+const Connection = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be 1-63 letters, digits, - or _'),
+    orgId: z.string({ invalid_type_error: 'must be the organization UUID shown in Atlassian Administration' }).regex(UUID, 'must be the organization UUID shown in Atlassian Administration'),
+    apiKey: z
+      .string()
+      .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/, 'must be a reference, env:VARIABLE or file:/absolute/path, never the key itself'),
+    baseUrl: z
+      .string()
+      .url('must be a URL such as https://api.atlassian.com')
+      .refine((v) => baseUrlProblem(v) === undefined, 'must start with https://, the API key is sent to it (http:// only to a loopback host: 127.0.0.0/8, localhost, [::1])')
+      .default(DEFAULT_BASE_URL),
+    expiresAt: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO date').optional(),
+  })
+  .strict();
+
+const Destination = z
+  .object({
+    bucket: z.string().regex(BUCKET, 'must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens'),
+    prefix: z
+      .string()
+      .min(1, 'must not be empty: objects go under a prefix such as atlassian/audit/')
+      .refine((p) => !p.startsWith('/'), 'must not start with /')
+      .refine((p) => p.endsWith('/'), 'must end with /')
+      .refine((p) => !p.split('/').includes('..') && !p.split('/').includes('.'), 'must not contain . or .. segments')
+      .refine((p) => !p.includes('//'), 'must not contain an empty segment (//)')
+      .refine((p) => !p.startsWith(STATE_PREFIX.split('/')[0] + '/'), `must not be under ${STATE_PREFIX.split('/')[0]}/, where checkpoints live`),
+  })
+  .strict();
+
+const Rule = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or hyphens, starting with a letter or digit'),
+    displayName: z.string().min(1).max(200).optional(),
+    connection: z.string().min(1),
+    destination: Destination,
+    interval: z
+      .string()
+      .refine((v) => parseDuration(v) !== undefined, 'must be a duration such as 5m, 1h')
+      .refine((v) => (parseDuration(v) ?? MIN_INTERVAL_MS) >= MIN_INTERVAL_MS, 'must be at least 1m')
+      .default('5m'),
+    startFrom: z
+      .string()
+      .refine((v) => resolveStartFrom(v, Date.now()) !== undefined, 'must be a duration back from now such as 7d, or an ISO date')
+      .refine((v) => (resolveStartFrom(v, Date.now()) ?? Date.now()) >= Date.now() - RETENTION_MS - 60_000, 'must be within the 180 days Atlassian keeps')
+      .refine((v) => (resolveStartFrom(v, Date.now()) ?? 0) <= Date.now(), 'must not be in the future')
+      .default('7d'),
+    paused: z.boolean().default(false),
+    heartbeatTimeout: z
+      .string()
+      .refine((v) => parseDuration(v) !== undefined, 'must be a duration such as 30s')
+      .refine((v) => { const ms = parseDuration(v) ?? 5_000; return ms >= 5_000 && ms <= 600_000; }, 'must be from 5s to 10m')
+      .optional(),
+    warnNoDataAfter: z
+      .string()
+      .refine((v) => parseDuration(v) !== undefined, 'must be a duration such as 24h or 3d')
+      .refine((v) => (parseDuration(v) ?? MIN_INTERVAL_MS) >= MIN_INTERVAL_MS, 'must be at least 1m')
+      .optional(),
+  })
+  .strict();
+
+const RulesFile = z
+  .object({
+    connections: z.array(Connection).min(1, 'must list at least one connection'),
+    rules: z.array(Rule).min(1, 'must list at least one rule'),
+  })
+  .strict()
+  .superRefine((file, ctx) => {
+    const names = new Set<string>();
+    file.connections.forEach((c, i) => {
+      if (names.has(c.name)) ctx.addIssue({ code: 'custom', path: ['connections', i, 'name'], message: `duplicate connection name '${c.name}'` });
+      names.add(c.name);
+    });
+    const ids = new Set<string>();
+    file.rules.forEach((r, i) => {
+      if (ids.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id '${r.id}'` });
+      ids.add(r.id);
+      if (!names.has(r.connection)) {
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'connection'], message: `unknown connection '${r.connection}'; connections are: ${[...names].join(', ')}` });
+      }
+    });
+  });
+
+/** A rule as the rules file states it: what schedules carry, plus whether it starts paused. */
+export interface RuleDefinition {
+  spec: RuleSpec;
+  paused: boolean;
+}
+
+export class RulesError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+function pathText(path: PropertyKey[]): string {
+  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), '');
+}
+
+/** Parses and validates rules-file text; throws RulesError naming every bad field. */
+export function parseRules(text: string, file = 'rules file'): RuleDefinition[] {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) throw new RulesError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+  const parsed = RulesFile.safeParse(doc.toJS());
+  if (!parsed.success) {
+    throw new RulesError(
+      file,
+      parsed.error.issues.map((issue) => {
+        const unknown = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+        return `${pathText(issue.path) || '(top level)'}: ${issue.message}${unknown}`;
+      }),
+    );
+  }
+  const connections = new Map(parsed.data.connections.map((c) => [c.name, c]));
+  return parsed.data.rules.map((rule) => {
+    const c = connections.get(rule.connection)!;
+    const spec: RuleSpec = {
+      id: rule.id,
+      displayName: rule.displayName ?? rule.id,
+      connection: { name: c.name, orgId: c.orgId.toLowerCase(), apiKeyRef: c.apiKey, baseUrl: c.baseUrl.replace(/\/+$/, '') },
+      destination: rule.destination,
+      interval: rule.interval,
+      startFrom: rule.startFrom,
+    };
+    if (rule.heartbeatTimeout) spec.heartbeatTimeout = rule.heartbeatTimeout;
+    if (rule.warnNoDataAfter) spec.warnNoDataAfter = rule.warnNoDataAfter;
+    if (c.expiresAt) spec.connection.apiKeyExpiresAt = new Date(c.expiresAt).toISOString();
+    return { spec, paused: rule.paused };
+  });
+}
+
+/**
+ * Checks that every connection's API-key reference resolves here (the variable is set and matches
+ * the worker's AUDIT_COLLECT_SECRET_ENV_PATTERN, the file is readable), without reading the value
+ * into any message. Run where the worker's environment is; the worker checks again.
+ */
+export function checkSecretReferences(rules: RuleDefinition[], env: NodeJS.ProcessEnv = process.env): string[] {
+  const skip = "pass --skip-secret-check when applying from a host other than the worker's";
+  const pattern = envPattern(env);
+  const problems = new Map<string, string>();
+  for (const { spec } of rules) {
+    const { name, apiKeyRef } = spec.connection;
+    const variable = apiKeyRef.startsWith('env:') ? apiKeyRef.slice(4) : undefined;
+    if (variable !== undefined && variable.search(pattern) < 0) {
+      problems.set(name, `connection '${name}': apiKey ${apiKeyRef}: the worker resolves only variables matching AUDIT_COLLECT_SECRET_ENV_PATTERN (${pattern.source}); rename the variable to match, set AUDIT_COLLECT_SECRET_ENV_PATTERN on the worker, or ${skip}`);
+    } else if (variable !== undefined && !env[variable]) {
+      problems.set(name, `connection '${name}': apiKey ${apiKeyRef}: the environment variable ${variable} is not set (set it, or ${skip})`);
+    }
+    if (apiKeyRef.startsWith('file:')) {
+      try {
+        accessSync(apiKeyRef.slice(5), constants.R_OK);
+      } catch {
+        problems.set(name, `connection '${name}': apiKey ${apiKeyRef}: the file does not exist or is not readable (create it, or ${skip})`);
+      }
+    }
+  }
+  return [...problems.values()];
+}
+
+/** The worker's pattern as this environment sets it; the worker itself rejects an invalid one. */
+function envPattern(env: NodeJS.ProcessEnv): RegExp {
+  try {
+    return new RegExp(env.AUDIT_COLLECT_SECRET_ENV_PATTERN || DEFAULT_SECRET_ENV_PATTERN);
+  } catch {
+    return new RegExp(DEFAULT_SECRET_ENV_PATTERN);
+  }
+}
+
+export function loadRules(file: string): RuleDefinition[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new RulesError(file, [`cannot read the file (${(error as { code?: string }).code ?? 'error'})`]);
+  }
+  return parseRules(text, file);
+}

@@ -1,0 +1,70 @@
+// The worker's configuration, read once from the environment and validated with a schema.
+import { isAbsolute } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_SECRET_ENV_PATTERN } from '../common/secrets';
+import { TASK_QUEUE } from '../model/types';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const regex = z.string().transform((source, ctx) => {
+  try {
+    return new RegExp(source);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `must be a regular expression (${(error as Error).message})` });
+    return z.NEVER;
+  }
+});
+const int = (min: number, max: number) => z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().min(min).max(max));
+
+const EnvSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  AUDIT_COLLECT_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
+  /** S3-compatible servers (versitygw, MinIO) want path-style URLs; AWS does not need them. */
+  AUDIT_COLLECT_S3_FORCE_PATH_STYLE: bool.default('false'),
+  /** Every Atlassian request times out: a hung socket must not stall a rule silently. */
+  AUDIT_COLLECT_HTTP_TIMEOUT_MS: int(1_000, 600_000).default('30000'),
+  /** Atlassian allows about 50 events-stream requests a minute per org; 0 turns pacing off. */
+  AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: int(0, 100_000).default('50'),
+  AUDIT_COLLECT_PAGE_LIMIT: int(1, 500).default('500'),
+  AUDIT_COLLECT_PAGES_PER_OBJECT: int(1, 100).default('10'),
+  /**
+   * A collect batch (one activity) writes objects back to back for this long, then reports to the
+   * workflow; 0 writes one object per batch. Longer means fewer Temporal turns while catching up.
+   */
+  AUDIT_COLLECT_BATCH_SECONDS: int(0, 300).default('20'),
+  /** Where the worker serves Prometheus metrics (GET /metrics), as host:port, or `off`. */
+  AUDIT_COLLECT_METRICS_ADDRESS: z
+    .string()
+    .regex(/^(off|[A-Za-z0-9.:[\]-]+:\d{1,5})$/, 'must be host:port such as 127.0.0.1:9464 (0.0.0.0:9464 in a container), or off')
+    .default('127.0.0.1:9464'),
+  /**
+   * Rules name their API key as env:NAME; the worker resolves only names matching this, so that a
+   * crafted schedule cannot send the worker's other secrets (S3 or encryption keys) to some URL.
+   */
+  AUDIT_COLLECT_SECRET_ENV_PATTERN: regex.default(DEFAULT_SECRET_ENV_PATTERN),
+  /** When set, file:/path API-key references must resolve (symlinks followed) inside this directory. */
+  AUDIT_COLLECT_SECRETS_DIR: z.string().refine(isAbsolute, 'must be an absolute path').optional(),
+  /** json: one JSON object a line, for log shippers; text: the SDK's plain format. */
+  AUDIT_COLLECT_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
+  AUDIT_COLLECT_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+
+/** Variables that changed name: setting the old one is an error, not silently ignored. */
+const RENAMED: Record<string, string> = {
+  AUDIT_COLLECT_PAGES_PER_BATCH: 'AUDIT_COLLECT_PAGES_PER_OBJECT (pages per uploaded object)',
+};
+
+export type WorkerConfig = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {}
+
+export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(set);
+  const lines = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  for (const [old, now] of Object.entries(RENAMED)) {
+    if (set[old] !== undefined) lines.push(`  ${old}: renamed ${now}; set that instead`);
+  }
+  if (!parsed.success || lines.length > 0) throw new ConfigError(`invalid worker environment:\n${lines.join('\n')}`);
+  return parsed.data;
+}

@@ -1,0 +1,43 @@
+// Builds a Temporal worker for the collector: real clients injected into the activities.
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createCollectorMetrics } from '../activities/metrics';
+import { createAtlassianClient } from '../atlassian/client';
+import { createPacer } from '../atlassian/pacer';
+import { createS3Client, createS3Store } from '../storage/s3';
+import { createSecretResolver } from '../common/secrets';
+import { createZstd } from '../pipeline/zstd';
+import { workflowBundlePath } from './bundle';
+import type { WorkerConfig } from './config';
+import { dataConverterFromEnv } from '../common/encryption';
+import { redactFromLogs } from './telemetry';
+
+export async function createCollectorWorker(params: { config: WorkerConfig; connection?: NativeConnection }): Promise<Worker> {
+  const { config } = params;
+  const connection = params.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
+  const metrics = createCollectorMetrics(Runtime.instance().metricMeter);
+  const secrets = createSecretResolver({ envPattern: config.AUDIT_COLLECT_SECRET_ENV_PATTERN, secretsDir: config.AUDIT_COLLECT_SECRETS_DIR });
+  const activities = createActivities({
+    source: createAtlassianClient({
+      onResponse: (response) => metrics.apiResponse(response),
+      timeoutMs: config.AUDIT_COLLECT_HTTP_TIMEOUT_MS,
+      pacer: createPacer({ perMinute: config.AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE, burst: 10 }),
+    }),
+    store: createS3Store(createS3Client({ forcePathStyle: config.AUDIT_COLLECT_S3_FORCE_PATH_STYLE })),
+    compressor: createZstd(),
+    // Every resolved API key is also masked in the logs, should any message ever carry one.
+    secrets: { resolve: (params) => { const key = secrets.resolve(params); redactFromLogs(key); return key; } },
+    metrics,
+    pageLimit: config.AUDIT_COLLECT_PAGE_LIMIT,
+    pagesPerObject: config.AUDIT_COLLECT_PAGES_PER_OBJECT,
+    batchMs: config.AUDIT_COLLECT_BATCH_SECONDS * 1000,
+  });
+  return Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.AUDIT_COLLECT_TASK_QUEUE,
+    workflowBundle: { codePath: workflowBundlePath() },
+    dataConverter: dataConverterFromEnv(),
+    activities,
+  });
+}

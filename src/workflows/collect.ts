@@ -1,0 +1,121 @@
+import { ApplicationFailure, proxyActivities, workflowInfo, ActivityFailure, metricMeter, setCurrentDetails } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import type { Activities } from '../activities';
+import {
+  DEFAULT_HEARTBEAT_TIMEOUT,
+  MAX_KEYS_IN_RESULT,
+  type BatchResult,
+  type CollectInput,
+  type CollectResult,
+  type CollectState,
+  type RunSummary,
+} from '../model/types';
+import { normalizeState } from '../model/position';
+import { stateAfter } from '../model/state';
+import { carryHealth } from '../model/health';
+
+const { resolveStart, pauseRule } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * A batch writes one or more objects (for up to the worker's batch time) and returns where it got
+ * to; a retried batch resumes after its last object from its heartbeat details. Retries are
+ * unbounded in count but back off to two minutes, so an outage of Atlassian or S3 waits instead of
+ * failing the run. The activity heartbeats while alive, so a killed worker's batch is retried
+ * elsewhere after `heartbeatTimeout`.
+ */
+function batchActivities(heartbeatTimeout: Duration) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
+  });
+}
+
+/** Upper bound on batches per run: keeps one run's history small; the next run continues. */
+export const MAX_BATCHES_PER_RUN = 200;
+
+function isCollectResult(value: unknown): value is CollectResult {
+  return typeof value === 'object' && value !== null && 'position' in value && 'totals' in value;
+}
+
+/**
+ * One scheduled collection run for one rule. The position comes from the last successful run
+ * (the schedule passes its result), else from the rule's checkpoint in S3, else from `startFrom`;
+ * each batch moves on to the checkpoint when that is further (a failed run's progress is kept).
+ * Every successful run returns the cursor: returning nothing would erase it.
+ */
+export async function collectWorkflow(input: CollectInput): Promise<CollectResult> {
+  const { rule } = input;
+  const { collectBatch } = batchActivities((rule.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT) as Duration);
+  const lastResult = workflowInfo().lastResult;
+  // Activities only fail for good on needs-a-human errors: pause the rule with the reason, then fail the run.
+  const pauseAndFail = async (err: unknown): Promise<never> => {
+    const failure = needsAHuman(rule.id, err);
+    await pauseRule({ ruleId: rule.id, note: failure.message });
+    throw failure;
+  };
+  // The batch also reads the rule's checkpoint and starts from whichever is further along.
+  let state: CollectState = normalizeState(
+    input.state ?? (isCollectResult(lastResult) ? lastResult : await resolveStart({ rule }).catch(pauseAndFail)),
+  );
+
+  const run: RunSummary = { events: 0, objects: 0, bytes: 0, batches: 0, caughtUp: false, objectKeys: [] };
+  while (!run.caughtUp && run.batches < MAX_BATCHES_PER_RUN) {
+    let batch: BatchResult;
+    try {
+      // The summary names the batch in the Web UI's event history and timeline.
+      batch = await collectBatch.executeWithOptions({ summary: batchSummary(rule.id, run.batches + 1, state) }, [{ rule, state }]);
+    } catch (err) {
+      return pauseAndFail(err);
+    }
+    state = stateAfter(state, batch);
+    run.batches += 1;
+    run.events += batch.events;
+    run.bytes += batch.bytes;
+    run.caughtUp = batch.caughtUp;
+    run.objects += batch.objects;
+    run.objectKeys.push(...batch.keys.slice(0, MAX_KEYS_IN_RESULT - run.objectKeys.length));
+    setCurrentDetails(runDetails(rule.id, run, state));
+  }
+  const nowMs = Date.now();
+  // Replay-safe: the SDK records workflow metrics only when the code first runs, not on replay.
+  metricMeter
+    .createGauge('audit_collect_last_success_timestamp_seconds', 'float', 's', 'When the rule last completed a run (epoch seconds)')
+    .set(nowMs / 1000, { rule_id: rule.id });
+  return {
+    ruleId: rule.id,
+    position: state.position,
+    startPointMs: state.startPointMs,
+    lastProcessedAt: state.lastProcessedAt,
+    totals: state.totals,
+    run,
+    health: carryHealth({ previous: isCollectResult(lastResult) ? lastResult.health : undefined, nowMs, events: run.events }),
+  };
+}
+
+function batchSummary(ruleId: string, n: number, state: CollectState): string {
+  return `${ruleId} batch ${n} after ${state.lastProcessedAt ?? `start ${new Date(state.startPointMs).toISOString()}`}`;
+}
+
+/** Markdown the Web UI shows as the run's current details. */
+function runDetails(ruleId: string, run: RunSummary, state: CollectState): string {
+  return [
+    `**${ruleId}**: ${run.events} events in ${run.objects} objects (${run.bytes} bytes) over ${run.batches} batches${run.caughtUp ? ', caught up' : ''}`,
+    `cursor at processedAt ${state.lastProcessedAt ?? '(no events yet)'}; ${state.totals.events} events written in all`,
+  ].join('\n\n');
+}
+
+/** Activities only fail for good on needs-a-human errors; name the rule and keep the cause's advice. */
+export function needsAHuman(ruleId: string, err: unknown): ApplicationFailure {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const type = cause instanceof ApplicationFailure && cause.type ? cause.type : 'CollectFailed';
+  return ApplicationFailure.create({
+    message: `rule ${ruleId}: ${message}`,
+    type,
+    nonRetryable: true,
+  });
+}
