@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
 import { cacheDir } from './infra/binaries';
-import { startS3, startTemporal, type RunningServer } from './infra/servers';
+import { startS3, startTemporal } from './infra/servers';
 import { connectClient } from '../src/client/connection';
 import { loadRules } from '../src/client/rules';
 import { applyRules, triggerRule } from '../src/client/schedules';
@@ -247,7 +247,7 @@ rules:
     return {
       figures: {
         events: last.totals.events,
-        wallMs: Date.parse(runs.at(-1)!.closedAt) - Date.parse(runs[0].startedAt),
+        wallMs: Date.parse(runs.at(-1)!.closedAt) - Date.parse(runs[0]!.startedAt),
         rawBytes: ctx.rawBytes,
         bytes: last.totals.bytes,
         cpuSeconds: after.cpuSeconds - before.cpuSeconds,
@@ -357,11 +357,10 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   try {
     log(`starting the Temporal dev server, the S3 server and the simulator with ${events.toLocaleString('en-US')} events (logs in ${dir})`);
-    const servers: RunningServer[] = [];
-    servers.push(await startTemporal({ dir, port: ports.temporal, uiPort: ports.ui }));
-    stops.push(() => servers[0].stop());
-    servers.push(await startS3({ dir, port: ports.s3, ...S3_KEYS }));
-    stops.push(() => servers[1].stop());
+    const temporal = await startTemporal({ dir, port: ports.temporal, uiPort: ports.ui });
+    stops.push(() => temporal.stop());
+    const s3 = await startS3({ dir, port: ports.s3, ...S3_KEYS });
+    stops.push(() => s3.stop());
     const sim = tsNode(join(ROOT, 'dev', 'simulator', 'cli.ts'), ['--port', String(ports.sim), '--events', String(events), '--rate-limit', '0', '--seed', '42'], [
       `--max-old-space-size=${Math.max(2048, Math.ceil(events / 1000) * 12)}`,
     ]);
@@ -402,7 +401,7 @@ async function main(argv: string[]): Promise<number> {
     );
     const client = await connectClient();
     stops.push(() => client.connection.close());
-    const ctx: Context = { dir, client, s3Log: servers[1].logFile, simUrl, rawBytes: servedBytes, events, env, nodeArgs: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profiles')}`] : [] };
+    const ctx: Context = { dir, client, s3Log: s3.logFile, simUrl, rawBytes: servedBytes, events, env, nodeArgs: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profiles')}`] : [] };
 
     const collector: Figures[] = [];
     const idle: IdleFigures[] = [];

@@ -34,7 +34,7 @@ export interface FloorOutput {
 }
 
 async function main() {
-  const input = JSON.parse(process.argv[2]) as FloorInput;
+  const input = JSON.parse(process.argv[2] ?? '{}') as FloorInput;
   const source = createAtlassianClient({ timeoutMs: 30_000, pacer: createPacer({ perMinute: 0, burst: 1 }) });
   const store = createS3Store(createS3Client({ forcePathStyle: true }));
   const compressor = createZstd();

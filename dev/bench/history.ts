@@ -40,6 +40,8 @@ export function timeSplit(events: HistoryEvent[]): TimeSplit {
       run += ms(event) - (started.get(from) ?? ms(event));
     }
   }
-  const total = events.length ? ms(events[events.length - 1]) - ms(events[0]) : 0;
+  const first = events[0];
+  const last = events.at(-1);
+  const total = first && last ? ms(last) - ms(first) : 0;
   return { activityDispatchMs: dispatch, activityRunMs: run, otherMs: total - dispatch - run, totalMs: total };
 }

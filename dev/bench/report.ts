@@ -129,7 +129,7 @@ export function mergeSection(doc: string, r: BenchReport): string {
 export function peakRssByEvents(doc: string): Map<number, number> {
   const out = new Map<number, number>();
   for (const match of doc.matchAll(/<!-- data (\{.*?\}) -->/g)) {
-    const data = JSON.parse(match[1]) as { events: number; workerPeakRssBytes: number };
+    const data = JSON.parse(match[1] ?? '{}') as { events: number; workerPeakRssBytes: number };
     out.set(data.events, data.workerPeakRssBytes);
   }
   return out;

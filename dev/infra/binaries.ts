@@ -1,7 +1,7 @@
 // Builds the pinned local servers from the Go module proxy into a cache outside the repo, once.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { cacheDir } from '../../src/common/cache-dir';
 
 export { cacheDir };
@@ -55,6 +55,8 @@ export const TEST_PACKAGES = [
   { command: '/usr/bin/chromium', versionArgs: ['--version'], pkg: 'chromium' },
   // Validates docker-compose.yml (v1); no Docker engine needed.
   { command: 'docker-compose', versionArgs: ['--version'], pkg: 'docker-compose' },
+  // Debian's python3 with venv and ensurepip, for the DuckDB venv (see ensureDuckdb).
+  { command: '/usr/bin/python3', versionArgs: ['-m', 'ensurepip', '--version'], pkg: 'python3-venv' },
 ] as const;
 
 const installed = (command: string, versionArgs: readonly string[]) => spawnSync(command, [...versionArgs], { stdio: 'ignore' }).status === 0;
@@ -71,12 +73,55 @@ export function missingTestPackages(): string[] {
 export function setUpTests(log: (line: string) => void = console.log): void {
   ensureBinary('temporal', log);
   ensureBinary('versitygw', log);
+  installTestPackages(log);
+  ensureDuckdb(log);
+}
+
+function installTestPackages(log: (line: string) => void): void {
   const missing = missingTestPackages();
   if (missing.length === 0) return;
   const command = `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(' ')}`;
   if (process.getuid?.() !== 0) throw new Error(`the tests need Debian packages that are missing: ${missing.join(', ')}. Run as root: ${command}`);
   log(`installing ${missing.join(', ')} from Debian packages...`);
   execFileSync('sh', ['-c', command], { stdio: 'inherit' });
+}
+
+/**
+ * DuckDB and its httpfs extension from PyPI, pinned to each other (duckdb-ext-httpfs ships the
+ * extension binary built for exactly this DuckDB version): the querying test loads the extension
+ * from the venv by path, so nothing is downloaded when it runs.
+ */
+export const DUCKDB = { duckdb: '1.4.4', httpfs: '1.4.4.20260205' } as const;
+
+function duckdbVenv(): string {
+  return join(cacheDir(), 'venv', `duckdb-${DUCKDB.duckdb}-httpfs-${DUCKDB.httpfs}`);
+}
+
+/** Written last: a venv without it is a failed install, made again from scratch. */
+const duckdbMarker = () => join(duckdbVenv(), 'audit-collect-installed.json');
+
+/** The python of the DuckDB venv, creating the venv and installing the pinned packages the first time. */
+export function ensureDuckdb(log: (line: string) => void = console.log): string {
+  const venv = duckdbVenv();
+  const python = join(venv, 'bin', 'python');
+  if (existsSync(duckdbMarker())) return python;
+  log(`installing duckdb ${DUCKDB.duckdb} and duckdb-ext-httpfs ${DUCKDB.httpfs} from PyPI into ${venv} (first run only)...`);
+  rmSync(venv, { recursive: true, force: true });
+  mkdirSync(dirname(venv), { recursive: true });
+  execFileSync('/usr/bin/python3', ['-m', 'venv', venv], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const packages = [`duckdb==${DUCKDB.duckdb}`, `duckdb-ext-httpfs==${DUCKDB.httpfs}`];
+  execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--only-binary=:all:', ...packages], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const version = execFileSync(python, ['-c', 'import duckdb; print(duckdb.__version__)']).toString().trim();
+  if (version !== DUCKDB.duckdb) throw new Error(`the DuckDB venv has duckdb ${version}, not the pinned ${DUCKDB.duckdb}`);
+  writeFileSync(duckdbMarker(), `${JSON.stringify(DUCKDB)}\n`);
+  log(`installed ${python}`);
+  return python;
+}
+
+/** For test files: the DuckDB venv's python, or an error naming the set-up step. */
+export function requireDuckdb(): string {
+  if (!existsSync(duckdbMarker())) throw new Error(`DuckDB ${DUCKDB.duckdb} is not installed: run 'npm run setup-tests' (npm test runs it first)`);
+  return join(duckdbVenv(), 'bin', 'python');
 }
 
 /** For test files: fails, naming the set-up step, when a package the tests use is missing. */

@@ -14,7 +14,7 @@ export function seededRandom(seed: number): Random {
   };
 }
 
-const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];
+const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
 function hex(random: Random, length: number): string {
   let out = '';
@@ -82,8 +82,8 @@ export function makeEvent(params: { random: Random; org: EventIdentity; timeMs: 
   const spec = pick(random, ACTIONS);
   const actorIndex = Math.floor(random() * PEOPLE.length);
   const targetIndex = Math.floor(random() * PEOPLE.length);
-  const [actorName, actorLogin] = PEOPLE[actorIndex];
-  const [targetName, targetLogin] = PEOPLE[targetIndex];
+  const [actorName, actorLogin] = PEOPLE[actorIndex]!;
+  const [targetName, targetLogin] = PEOPLE[targetIndex]!;
   const group = pick(random, GROUPS);
   const site = { id: org.siteId, type: 'sites', attributes: { siteHostName: 'https://acme.atlassian.net', siteName: 'acme' }, links: { alt: 'https://acme.atlassian.net' } };
   const roll = random();

@@ -51,11 +51,18 @@ interface KeyRecord {
   revoked: boolean;
 }
 
+/** Requests by path; of those, the ones answered 429, in all and in each UTC minute (the rate-limit window). */
+export interface SimulatorStats {
+  requests: Record<string, number>;
+  rateLimited: Record<string, number>;
+  minutes: Record<string, Record<string, { requests: number; rateLimited: number }>>;
+}
+
 export interface Simulator {
   url: string;
   port: number;
   logs: Map<string, OrgLog>;
-  stats: { requests: Record<string, number> };
+  stats: SimulatorStats;
   close(): Promise<void>;
 }
 
@@ -96,11 +103,21 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const retentionMs = (options.retentionDays ?? 180) * 86_400_000;
   let faults: Fault[] = [];
   const windows = new Map<string, { minute: string; count: number }>();
-  const stats = { requests: {} as Record<string, number> };
+  const stats: SimulatorStats = { requests: {}, rateLimited: {}, minutes: {} };
   const hanging = new Set<http.ServerResponse>();
   let queryCache: { key: string; matching: StoredEvent[] } | undefined;
 
   const count = (label: string) => (stats.requests[label] = (stats.requests[label] ?? 0) + 1);
+
+  /** A request that reached the rate limit, by the minute it fell in, and whether it was answered 429. */
+  function countWindow(path: string, rateLimited: boolean) {
+    const minute = (stats.minutes[minuteStamp(now())] ??= {});
+    const counts = (minute[path] ??= { requests: 0, rateLimited: 0 });
+    counts.requests += 1;
+    if (!rateLimited) return;
+    counts.rateLimited += 1;
+    stats.rateLimited[path] = (stats.rateLimited[path] ?? 0) + 1;
+  }
 
   function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -316,6 +333,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
     const { headers, limited } = rateLimit(orgId, path, path === 'events-stream' ? rateLimitPerMinute : EVENTS_API_RATE);
     const fault = takeFault();
+    countWindow(path, fault?.kind === 'rate-limit' || limited);
     if (fault?.kind === 'rate-limit') return sendRateLimited(res, fault, headers);
     if (limited) return sendRateLimited(res, undefined, headers);
     if (fault?.kind === 'status') {

@@ -102,12 +102,19 @@ export class OrgLog {
   }
 
   /** Index of the first event with processedAt >= ms. */
+  /** The event at an index the caller knows is in range. */
+  private event(index: number): StoredEvent {
+    const e = this.events[index];
+    if (!e) throw new Error(`no event at index ${index}`);
+    return e;
+  }
+
   private lowerBound(ms: number): number {
     let lo = 0;
     let hi = this.events.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.events[mid].processedAtMs < ms) lo = mid + 1;
+      if (this.event(mid).processedAtMs < ms) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -116,7 +123,7 @@ export class OrgLog {
   /** Index of the first event after position (p, i) in stream order. */
   private after(p: number, i: string): number {
     let lo = this.lowerBound(p);
-    while (lo < this.events.length && compare(this.events[lo].processedAtMs, this.events[lo].id, p, i) <= 0) lo++;
+    while (lo < this.events.length && compare(this.event(lo).processedAtMs, this.event(lo).id, p, i) <= 0) lo++;
     return lo;
   }
 
@@ -134,7 +141,7 @@ export class OrgLog {
     if (cursor.sort === 'asc') {
       let index = this.after(cursor.p, cursor.i);
       for (; index < this.events.length && page.length < limit; index++) {
-        const e = this.events[index];
+        const e = this.event(index);
         if (params.windowOn === 'processedAt' && cursor.to !== null && e.processedAtMs > cursor.to) {
           index = this.events.length;
           break;
@@ -145,16 +152,16 @@ export class OrgLog {
     }
     let index = this.after(cursor.p, cursor.i) - 1;
     // In descending order the position is the last one served; skip it and go back in time.
-    while (index >= 0 && compare(this.events[index].processedAtMs, this.events[index].id, cursor.p, cursor.i) >= 0) index--;
+    while (index >= 0 && compare(this.event(index).processedAtMs, this.event(index).id, cursor.p, cursor.i) >= 0) index--;
     for (; index >= 0 && page.length < limit; index--) {
-      const e = this.events[index];
+      const e = this.event(index);
       if (inWindow(e)) page.push(e);
     }
     return { page, exhausted: cursor.to !== null && !this.anyFrom(index, -1, inWindow) };
   }
 
   private anyFrom(index: number, step: 1 | -1, match: (e: StoredEvent) => boolean): boolean {
-    for (let n = index; n >= 0 && n < this.events.length; n += step) if (match(this.events[n])) return true;
+    for (let n = index; n >= 0 && n < this.events.length; n += step) if (match(this.event(n))) return true;
     return false;
   }
 }

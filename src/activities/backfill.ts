@@ -36,7 +36,7 @@ export function createBackfillActivities(deps: ActivityDeps) {
     let rawBytes = 0;
     let bytes = 0;
     if (hasEvents(read)) {
-      key = objectKey({ prefix: destination.prefix, ruleId: rule.id, first: read.first, backfill: true });
+      key = objectKey({ prefix: destination.prefix, layout: destination.layout, ruleId: rule.id, first: read.first, backfill: true });
       ({ rawBytes, bytes } = await writeEvents({ store: deps.store, bucket: destination.bucket, key, ruleId: rule.id, read }));
     }
     return {

@@ -72,6 +72,7 @@ export function createCollectActivities(deps: ActivityDeps) {
             apiKey,
             bucket: destination.bucket,
             prefix: destination.prefix,
+            layout: destination.layout,
             ruleId: rule.id,
             start: batch.state.position,
             another: () => now() < deadline && !context.cancellationSignal.aborted,

@@ -84,6 +84,8 @@ export function createAtlassianClient(params: {
       }
       const body = typeof response.data === 'string' ? response.data : String(response.data ?? '');
       params.onResponse?.({ orgId: connection.orgId, status: response.status });
+      // Every answer, 200s too, says what is left of the org's budget that all workers share.
+      params.pacer.observe({ key: connection.orgId, status: response.status, headers: response.headers as Record<string, string> });
       if (response.status !== 200) {
         throw classifyAtlassianResponse({
           status: response.status,

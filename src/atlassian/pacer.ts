@@ -1,6 +1,12 @@
 // Paces requests per key (an Atlassian org) below the API's limit, so 429s are the exception.
-// Live collection and backfills share one budget per org; live requests go first, so a backfill
-// at any concurrency only uses what live collection leaves.
+// Two gates, both per org: a token bucket for this process (at most `perMinute`), and the org's
+// budget as the API reports it on every response (see org-budget.ts), which is what several
+// workers on one org share. Live collection and backfills share both; live requests go first, so
+// a backfill at any concurrency only uses what live collection leaves.
+import type { Headers } from '../common/errors';
+import { noteSent, observe, readBudget, waitMs, shareOf, type OrgBudget } from './org-budget';
+import { appendFileSync } from 'node:fs';
+const DBG = (line: string) => process.env.BUDGET_DEBUG_DIR && appendFileSync(`${process.env.BUDGET_DEBUG_DIR}/pacer-${process.pid}.log`, `${new Date().toISOString()} ${line}\n`);
 
 /** `live` requests are served before any waiting `backfill` request. */
 export type Priority = 'live' | 'backfill';
@@ -8,20 +14,39 @@ export type Priority = 'live' | 'backfill';
 export interface Pacer {
   /** Resolves when one more request for `key` may go out. */
   take(key: string, priority?: Priority): Promise<void>;
+  /** Tells the pacer what a response for `key` said about the budget (its X-RateLimit-* headers). */
+  observe(params: { key: string; status: number; headers: Headers }): void;
 }
 
 interface Bucket {
   tokens: number;
   at: number;
   waiting: Record<Priority, Array<() => void>>;
-  timer: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  budget: OrgBudget | undefined;
 }
 
-/** A token bucket per key: `perMinute` requests a minute on average, bursts up to `burst`. */
-export function createPacer(params: { perMinute: number; burst: number; now?: () => number }): Pacer {
+/** What a 429 without Retry-After or a reset header holds the org's requests back for. */
+const RATE_LIMITED_FALLBACK_MS = 30_000;
+
+/**
+ * A token bucket per key (`perMinute` requests a minute on average, bursts up to `burst`), and the
+ * API's reported budget per key; `perMinute` 0 turns both off.
+ */
+export function createPacer(params: { perMinute: number; burst: number; now?: () => number; random?: () => number }): Pacer {
   const now = params.now ?? Date.now;
+  const random = params.random ?? Math.random;
   const buckets = new Map<string, Bucket>();
   const refillPerMs = params.perMinute / 60_000;
+
+  function bucketOf(key: string): Bucket {
+    let b = buckets.get(key);
+    if (!b) {
+      b = { tokens: params.burst, at: now(), waiting: { live: [], backfill: [] }, timer: undefined, budget: undefined };
+      buckets.set(key, b);
+    }
+    return b;
+  }
 
   function refill(b: Bucket): void {
     const t = now();
@@ -29,40 +54,55 @@ export function createPacer(params: { perMinute: number; burst: number; now?: ()
     b.at = t;
   }
 
-  /** Hands out the tokens there are, live first and in arrival order, then waits for the next one. */
+  /** Hands out what both gates allow, live first and in arrival order, then waits for the next turn. */
   function serve(b: Bucket): void {
+    if (b.timer !== undefined) clearTimeout(b.timer);
+    b.timer = undefined;
     refill(b);
+    let budgetWaitMs = 0;
     for (;;) {
       const next = b.waiting.live.length > 0 ? b.waiting.live : b.waiting.backfill;
       if (next.length === 0 || b.tokens < 1) break;
+      budgetWaitMs = waitMs({ budget: b.budget, nowMs: now() });
+      if (budgetWaitMs > 0) break;
       b.tokens -= 1;
+      noteSent({ budget: b.budget, nowMs: now(), random });
+      DBG(`SEND ${next === b.waiting.live ? 'live' : 'backfill'} waiting=${b.waiting.live.length}/${b.waiting.backfill.length} share=${b.budget ? shareOf(b.budget).toFixed(2) : '-'} rem=${b.budget?.remaining} sent=${b.budget?.sentSince} tokens=${b.tokens.toFixed(1)}`);
       next.shift()!();
     }
-    if (b.timer || (b.waiting.live.length === 0 && b.waiting.backfill.length === 0)) return;
-    b.timer = true;
-    const waitMs = Math.ceil((1 - b.tokens) / refillPerMs);
-    setTimeout(() => {
-      b.timer = false;
+    if (b.waiting.live.length === 0 && b.waiting.backfill.length === 0) return;
+    const tokenWaitMs = b.tokens < 1 ? Math.ceil((1 - b.tokens) / refillPerMs) : 0;
+    const wait = Math.max(tokenWaitMs, budgetWaitMs);
+    DBG(`WAIT ${wait} token=${tokenWaitMs} budget=${budgetWaitMs} waiting=${b.waiting.live.length}/${b.waiting.backfill.length}`);
+    b.timer = setTimeout(() => {
+      b.timer = undefined;
       refill(b);
       // The timer waited for a whole token even if the clock it was given lags behind.
-      b.tokens = Math.max(b.tokens, 1);
+      if (tokenWaitMs > 0) b.tokens = Math.max(b.tokens, 1);
       serve(b);
-    }, waitMs);
+    }, wait);
   }
 
   return {
     take(key: string, priority: Priority = 'live'): Promise<void> {
       if (params.perMinute <= 0) return Promise.resolve();
-      let b = buckets.get(key);
-      if (!b) {
-        b = { tokens: params.burst, at: now(), waiting: { live: [], backfill: [] }, timer: false };
-        buckets.set(key, b);
-      }
-      const bucket = b;
+      const bucket = bucketOf(key);
       return new Promise<void>((resolve) => {
         bucket.waiting[priority].push(resolve);
-        if (!bucket.timer) serve(bucket);
+        if (bucket.timer === undefined) serve(bucket);
       });
+    },
+
+    observe({ key, status, headers }) {
+      if (params.perMinute <= 0) return;
+      const nowMs = now();
+      const reading = readBudget({ status, headers, nowMs, fallbackMs: RATE_LIMITED_FALLBACK_MS });
+      if (!reading) return;
+      const bucket = bucketOf(key);
+      bucket.budget = observe({ budget: bucket.budget, reading, nowMs, defaultLimit: params.perMinute, random });
+      DBG(`OBS ${status} rem=${headers['x-ratelimit-remaining']} reset=${headers['x-ratelimit-reset']} share=${shareOf(bucket.budget).toFixed(2)} mine=${bucket.budget.mine} used=${bucket.budget.used}`);
+      // A waiting request's turn may have moved, earlier or later.
+      if (bucket.timer !== undefined) serve(bucket);
     },
   };
 }

@@ -40,6 +40,9 @@ const Destination = z
       .refine((p) => !p.split('/').includes('..') && !p.split('/').includes('.'), 'must not contain . or .. segments')
       .refine((p) => !p.includes('//'), 'must not contain an empty segment (//)')
       .refine((p) => !p.startsWith(STATE_PREFIX.split('/')[0] + '/'), `must not be under ${STATE_PREFIX.split('/')[0]}/, where checkpoints live`),
+    layout: z
+      .enum(['hourly', 'hive'], { errorMap: () => ({ message: 'must be hourly (<prefix>YYYY/MM/DD/HH/) or hive (<prefix>dt=YYYY-MM-DD/hour=HH/)' }) })
+      .optional(),
   })
   .strict();
 
@@ -136,7 +139,8 @@ export function parseRules(text: string, file = 'rules file'): RuleDefinition[] 
       id: rule.id,
       displayName: rule.displayName ?? rule.id,
       connection: { name: c.name, orgId: c.orgId.toLowerCase(), apiKeyRef: c.apiKey, baseUrl: c.baseUrl.replace(/\/+$/, '') },
-      destination: rule.destination,
+      // hourly is the default: naming it changes no schedule that predates layouts.
+      destination: { bucket: rule.destination.bucket, prefix: rule.destination.prefix, ...(rule.destination.layout === 'hive' ? { layout: rule.destination.layout } : {}) },
       interval: rule.interval,
       startFrom: rule.startFrom,
     };

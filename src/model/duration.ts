@@ -1,6 +1,6 @@
 // Durations as rules files write them: a whole number and a unit, e.g. `90s`, `5m`, `2h`, `7d`.
 
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const DURATION = /^(\d+)(s|m|h|d)$/;
 
 export const RETENTION_MS = 180 * UNIT_MS.d;
@@ -9,7 +9,7 @@ export const RETENTION_MS = 180 * UNIT_MS.d;
 export function parseDuration(text: string): number | undefined {
   const match = DURATION.exec(text.trim());
   if (!match) return undefined;
-  return Number(match[1]) * UNIT_MS[match[2]];
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
 
 /**

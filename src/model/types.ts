@@ -15,9 +15,17 @@ export interface ConnectionSpec {
   apiKeyExpiresAt?: string;
 }
 
+/**
+ * How object keys are partitioned under the prefix: `hourly` is `YYYY/MM/DD/HH/`, `hive` is
+ * `dt=YYYY-MM-DD/hour=HH/` (what Athena, Glue and Spark discover as partitions).
+ */
+export type KeyLayout = 'hourly' | 'hive';
+
 export interface DestinationSpec {
   bucket: string;
   prefix: string;
+  /** Absent means `hourly`, the layout of every rule from before layouts could be chosen. */
+  layout?: KeyLayout;
 }
 
 /** A collect rule as schedules carry it: no secrets, only references. */

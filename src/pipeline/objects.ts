@@ -1,6 +1,6 @@
 // Consecutive objects of a live rule's stream: the collect-batch activity and the benchmark's
 // floor both run this loop, so the floor measures the same pipeline without Temporal.
-import type { ConnectionSpec, StreamPosition } from '../model/types';
+import type { ConnectionSpec, KeyLayout, StreamPosition } from '../model/types';
 import { readPages, type PagesRead } from './read-pages';
 import { hasEvents, writeEvents } from './write-events';
 import type { EventSource } from '../atlassian/client';
@@ -33,6 +33,7 @@ export async function collectObjects(params: {
   apiKey: string;
   bucket: string;
   prefix: string;
+  layout?: KeyLayout;
   ruleId: string;
   start: StreamPosition;
   pageLimit: number;
@@ -41,12 +42,12 @@ export async function collectObjects(params: {
   done: (object: ObjectDone) => Promise<void>;
   onPage?: (progress: { pages: number; events: number }) => void;
 }): Promise<void> {
-  const { store, bucket, prefix, ruleId } = params;
+  const { store, bucket, prefix, layout, ruleId } = params;
 
   async function write(start: StreamPosition, read: PagesRead): Promise<void> {
     let object: ObjectDone = { start, read, key: null, rawBytes: 0, bytes: 0 };
     if (hasEvents(read)) {
-      const key = objectKey({ prefix, ruleId, first: read.first });
+      const key = objectKey({ prefix, layout, ruleId, first: read.first });
       object = { ...object, key, ...(await writeEvents({ store, bucket, key, ruleId, read })) };
     }
     await params.done(object);

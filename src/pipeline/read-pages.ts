@@ -114,7 +114,7 @@ export async function readPages(params: {
       fresh += 1;
       if (keep && !keep(event, processedAtMs)) read.dropped += 1;
       else {
-        lines.push(page.lines[index]);
+        lines.push(page.lines[index] ?? JSON.stringify(event));
         read.first ??= { id: event.id, processedAtMs: processedAtMs ?? params.start.atMs };
         const processedAt = event.attributes?.processedAt;
         if (processedAtMs !== undefined && typeof processedAt === 'string') {

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { STATE_PREFIX } from '../model/types';
+import { STATE_PREFIX, type KeyLayout } from '../model/types';
 
-/** `YYYY/MM/DD/HH` of an instant, in UTC. */
-function partitionOf(ms: number): string {
+/** The partition of an instant, in UTC: `YYYY/MM/DD/HH` (hourly) or `dt=YYYY-MM-DD/hour=HH` (hive). */
+function partitionOf(ms: number, layout: KeyLayout): string {
   const at = new Date(ms).toISOString();
-  return `${at.slice(0, 4)}/${at.slice(5, 7)}/${at.slice(8, 10)}/${at.slice(11, 13)}`;
+  const [year, month, day, hour] = [at.slice(0, 4), at.slice(5, 7), at.slice(8, 10), at.slice(11, 13)];
+  return layout === 'hive' ? `dt=${year}-${month}-${day}/hour=${hour}` : `${year}/${month}/${day}/${hour}`;
 }
 
 function shortHash(text: string): string {
@@ -12,16 +13,23 @@ function shortHash(text: string): string {
 }
 
 /**
- * `<prefix>YYYY/MM/DD/HH/<ruleId>[-backfill]-<firstProcessedAtMs>-<hash(firstEventId)>.json.zst`:
+ * `<prefix><partition>/<ruleId>[-backfill]-<firstProcessedAtMs>-<hash(firstEventId)>.json.zst`,
+ * where the partition is the first event's processedAt hour in the rule's layout (default hourly):
  * named by the object's first event alone (never by a cursor's text, a setting or the clock), so
  * any re-read that starts at the same event overwrites the same object, whoever wrote it and
  * whichever cursor led there. Backfill objects carry `-backfill` so they can be told apart; the
  * range is not in the key, so overlapping backfills write the same keys.
  */
-export function objectKey(params: { prefix: string; ruleId: string; first: { id: string; processedAtMs: number }; backfill?: boolean }): string {
+export function objectKey(params: {
+  prefix: string;
+  ruleId: string;
+  first: { id: string; processedAtMs: number };
+  backfill?: boolean;
+  layout?: KeyLayout;
+}): string {
   const { prefix, ruleId, first } = params;
   const kind = params.backfill ? '-backfill' : '';
-  return `${prefix}${partitionOf(first.processedAtMs)}/${ruleId}${kind}-${first.processedAtMs}-${shortHash(first.id)}.json.zst`;
+  return `${prefix}${partitionOf(first.processedAtMs, params.layout ?? 'hourly')}/${ruleId}${kind}-${first.processedAtMs}-${shortHash(first.id)}.json.zst`;
 }
 
 /** The checkpoint mirror lives at the bucket root, outside every data prefix. */

@@ -50,7 +50,7 @@ async function build(file: string): Promise<void> {
 }
 
 if (require.main === module) {
-  build(process.argv[2]).catch((error) => {
+  build(process.argv[2] ?? '').catch((error) => {
     console.error((error as Error).message);
     process.exit(1);
   });

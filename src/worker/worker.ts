@@ -8,13 +8,15 @@ import { createS3Client, createS3Store } from '../storage/s3';
 import { createSecretResolver } from '../common/secrets';
 import { createZstd } from '../pipeline/zstd';
 import { workflowBundlePath } from './bundle';
-import type { WorkerConfig } from './config';
+import { ConfigError, type WorkerConfig } from './config';
 import { dataConverterFromEnv } from '../common/encryption';
 import { redactFromLogs } from './telemetry';
+import { TemporalConfigError, connectTemporal, loadTemporalConnection } from '../common/temporal-connection';
 
 export async function createCollectorWorker(params: { config: WorkerConfig; connection?: NativeConnection }): Promise<Worker> {
   const { config } = params;
-  const connection = params.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
+  const temporal = params.connection ? { connection: params.connection, namespace: config.TEMPORAL_NAMESPACE } : await connectNative();
+  const { connection } = temporal;
   const metrics = createCollectorMetrics(Runtime.instance().metricMeter);
   const secrets = createSecretResolver({ envPattern: config.AUDIT_COLLECT_SECRET_ENV_PATTERN, secretsDir: config.AUDIT_COLLECT_SECRETS_DIR });
   const activities = createActivities({
@@ -34,10 +36,23 @@ export async function createCollectorWorker(params: { config: WorkerConfig; conn
   });
   return Worker.create({
     connection,
-    namespace: config.TEMPORAL_NAMESPACE,
+    namespace: temporal.namespace,
     taskQueue: config.AUDIT_COLLECT_TASK_QUEUE,
     workflowBundle: { codePath: workflowBundlePath() },
     dataConverter: dataConverterFromEnv(),
     activities,
   });
+}
+
+/** Connection and namespace as the `temporal` CLI reads them; a bad setting is a ConfigError, a failed connection says what to fix. */
+async function connectNative(): Promise<{ connection: NativeConnection; namespace: string }> {
+  let settings;
+  try {
+    settings = loadTemporalConnection();
+  } catch (error) {
+    throw error instanceof TemporalConfigError ? new ConfigError(`invalid Temporal connection settings: ${error.message}`) : error;
+  }
+  redactFromLogs(settings.connectionOptions.apiKey);
+  const connection = await connectTemporal({ settings, connect: (options) => NativeConnection.connect(options) });
+  return { connection, namespace: settings.namespace };
 }

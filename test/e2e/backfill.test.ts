@@ -4,14 +4,13 @@
 // same backfill again, and an overlapping one, write the same keys with the same content; bad
 // requests are refused.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CancelledFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import { startSimulator, type Simulator } from '../../dev/simulator/server';
 import { triggerRule } from '../../src/client/schedules';
 import { planSlices, type BackfillProgress } from '../../src/model/backfill';
 import { ChildWorker } from '../helpers/child-worker';
+import { stopAll } from '../helpers/processes';
+import { writeRulesFile } from '../helpers/rules-file';
 import { createBucket, getObject, listKeys, readEvents, runCli, temporalClient, useTestEnv, zstdDecode } from '../helpers/servers';
 
 const ORG = '7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
@@ -37,7 +36,10 @@ type Served = { id: string; attributes: { processedAt: string } };
 
 async function servedEvents(): Promise<Served[]> {
   const text = await (await fetch(`${sim.url}/_sim/orgs/${ORG}/events`)).text();
-  return text.trim().split('\n').map((line) => JSON.parse(line));
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 async function append(count: number): Promise<void> {
@@ -78,43 +80,52 @@ function isBackfillKey(key: string): boolean {
 /** Each object's events, decoded (zstd frames follow API pages, so the bytes depend on the page size). */
 async function bodiesByKey(keys: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const key of keys) out.set(key, createHash('sha256').update(zstdDecode(await getObject(BUCKET, key))).digest('hex'));
+  for (const key of keys)
+    out.set(
+      key,
+      createHash('sha256')
+        .update(zstdDecode(await getObject(BUCKET, key)))
+        .digest('hex'),
+    );
   return out;
 }
 
 beforeAll(async () => {
   useTestEnv({ ATLASSIAN_TEST_API_KEY: API_KEY });
   // 50,000 events processed over the last 8 days; no 429s from the simulator.
-  sim = await startSimulator({ seed: 11, orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: 50_000 }], rateLimitPerMinute: 0, seedSpanMs: 8 * DAY, lateFraction: 0.02 });
+  sim = await startSimulator({
+    seed: 11,
+    orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: 50_000 }],
+    rateLimitPerMinute: 0,
+    seedSpanMs: 8 * DAY,
+    lateFraction: 0.02,
+  });
   client = await temporalClient();
   await createBucket(BUCKET);
-  const dir = mkdtempSync(join(tmpdir(), 'audit-collect-backfill-'));
-  rulesFile = join(dir, 'rules.yaml');
-  const rule = (id: string, prefix: string) => `  - id: ${id}
-    connection: acme
-    destination: { bucket: ${BUCKET}, prefix: ${prefix} }
-    interval: 1h
-    startFrom: 1d
-    heartbeatTimeout: 5s
-`;
-  writeFileSync(
-    rulesFile,
-    `connections:
-  - name: acme
-    orgId: ${ORG}
-    apiKey: env:ATLASSIAN_TEST_API_KEY
-    baseUrl: ${sim.url}
-rules:
-${rule(RULE, PREFIX)}${rule(CANCEL_RULE, 'cancel-test/')}`,
-  );
+  // Two rules on one org: the second is for the cancel test.
+  const rule = (id: string, prefix: string) => ({
+    id,
+    connection: 'acme',
+    bucket: BUCKET,
+    prefix,
+    interval: '1h',
+    startFrom: '1d',
+    heartbeatTimeout: '5s',
+  });
+  rulesFile = writeRulesFile({
+    connections: [{ name: 'acme', orgId: ORG, apiKey: 'env:ATLASSIAN_TEST_API_KEY', baseUrl: sim.url }],
+    rules: [rule(RULE, PREFIX), rule(CANCEL_RULE, 'cancel-test/')],
+  });
   worker = await startWorker(PACED);
 });
 
-afterAll(async () => {
-  await worker?.kill();
-  await sim?.close();
-  await client?.connection.close();
-});
+afterAll(() =>
+  stopAll(
+    () => worker?.kill(),
+    () => sim?.close(),
+    () => client?.connection.close(),
+  ),
+);
 
 test('a backfill is refused, with the reason, before the live rule has run, and for bad ranges', async () => {
   expect((await runCli(['apply', rulesFile])).code).toBe(0);
@@ -135,7 +146,13 @@ test('a backfill is refused, with the reason, before the live rule has run, and 
     {
       args: ['--from', day(liveStartMs - DAY), '--to', day(liveStartMs + 3_600_000)],
       code: 2,
-      says: ['overlaps live collection', `from ${t0}`, `${t0} to ${day(liveStartMs + 3_600_000)} is already covered`, '--allow-overlap', `--to ${t0}`],
+      says: [
+        'overlaps live collection',
+        `from ${t0}`,
+        `${t0} to ${day(liveStartMs + 3_600_000)} is already covered`,
+        '--allow-overlap',
+        `--to ${t0}`,
+      ],
     },
     { args: ['--from', '2026-13-45', '--to', day(liveStartMs)], code: 2, says: ["--from '2026-13-45' is not an ISO date"] },
     { args: ['--from', '2026-05-01T00:00:00', '--to', day(liveStartMs)], code: 2, says: ['with a zone'] },
@@ -226,7 +243,17 @@ test('backfill cancel stops a running backfill and its slices', async () => {
   await liveRun(CANCEL_RULE);
   const status = JSON.parse((await runCli(['status', CANCEL_RULE, '--json'])).stdout);
   const t0 = status.lastSuccess.result.startPointMs as number;
-  const start = await runCli(['backfill', CANCEL_RULE, '--from', new Date(t0 - 7 * DAY).toISOString(), '--to', new Date(t0).toISOString(), '--concurrency', '2', '--json']);
+  const start = await runCli([
+    'backfill',
+    CANCEL_RULE,
+    '--from',
+    new Date(t0 - 7 * DAY).toISOString(),
+    '--to',
+    new Date(t0).toISOString(),
+    '--concurrency',
+    '2',
+    '--json',
+  ]);
   expect(start.code).toBe(0);
   const id = JSON.parse(start.stdout).backfillId as string;
   await until('the backfill to make progress', async () => (await backfillStatus(id)).progress.events > 0);
@@ -234,11 +261,16 @@ test('backfill cancel stops a running backfill and its slices', async () => {
   const cancel = await runCli(['backfill', 'cancel', id]);
   expect(cancel.code).toBe(0);
   expect(cancel.stdout).toContain(`cancel requested for ${id}`);
-  const error = await client.workflow.getHandle(id).result().catch((e: unknown) => e);
+  const error = await client.workflow
+    .getHandle(id)
+    .result()
+    .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(WorkflowFailedError);
   expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
   await until('every slice to close', async () => {
-    for await (const w of client.workflow.list({ query: `WorkflowType = 'backfillSliceWorkflow' AND WorkflowId STARTS_WITH '${id}-slice-'` })) {
+    for await (const w of client.workflow.list({
+      query: `WorkflowType = 'backfillSliceWorkflow' AND WorkflowId STARTS_WITH '${id}-slice-'`,
+    })) {
       if (w.status.name === 'RUNNING') return false;
     }
     return true;
@@ -265,7 +297,10 @@ test('the same backfill again, and an overlapping one, write the same keys with 
   // days it shares are cut at the same events, so it overwrites the same objects.
   await worker.kill();
   worker = await startWorker({ ...WORKER, AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0', AUDIT_COLLECT_PAGE_LIMIT: '300' });
-  const overlap = { from: new Date(liveStartMs - 3 * DAY - 5 * 3_600_000).toISOString(), to: new Date(liveStartMs - DAY + 7 * 3_600_000).toISOString() };
+  const overlap = {
+    from: new Date(liveStartMs - 3 * DAY - 5 * 3_600_000).toISOString(),
+    to: new Date(liveStartMs - DAY + 7 * 3_600_000).toISOString(),
+  };
   const third = await runCli(['backfill', RULE, '--from', overlap.from, '--to', overlap.to, '--concurrency', '2', '--json']);
   expect(third.code).toBe(0);
   await client.workflow.getHandle(JSON.parse(third.stdout).backfillId).result();
@@ -273,7 +308,9 @@ test('the same backfill again, and an overlapping one, write the same keys with 
   const ids = (await readEvents(BUCKET, PREFIX)).map(({ event }) => event.id);
   expect(new Set(ids).size).toBe(ids.length);
 
-  for await (const execution of client.workflow.list({ query: `WorkflowType = 'backfillWorkflow' OR WorkflowType = 'backfillSliceWorkflow'` })) {
+  for await (const execution of client.workflow.list({
+    query: `WorkflowType = 'backfillWorkflow' OR WorkflowType = 'backfillSliceWorkflow'`,
+  })) {
     const history = JSON.stringify(await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory());
     expect(history).not.toContain(API_KEY);
     expect(history).not.toContain(Buffer.from(API_KEY).toString('base64'));

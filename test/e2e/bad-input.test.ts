@@ -4,29 +4,67 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { rulesYaml, type ConnectionParams, type RuleParams } from '../helpers/rules-file';
 import { runCli, temporalClient } from '../helpers/servers';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 let client: Client;
 let dir: string;
 
-function file(connection: string, rule: string): string {
-  return `connections:\n  - name: acme\n    orgId: ${ORG}\n    apiKey: env:ATLASSIAN_BAD_INPUT_KEY\n${connection}rules:\n  - id: bad-input-rule\n    connection: acme\n    destination: { bucket: audit-logs, prefix: atlassian/audit/ }\n${rule}`;
+/** A valid file but for the overrides (the secret check still needs ATLASSIAN_BAD_INPUT_KEY set). */
+function file(o: { connection?: Partial<ConnectionParams>; rule?: Partial<RuleParams> } = {}): string {
+  return rulesYaml({
+    connections: [{ name: 'acme', orgId: ORG, apiKey: 'env:ATLASSIAN_BAD_INPUT_KEY', ...o.connection }],
+    rules: [{ id: 'bad-input-rule', connection: 'acme', bucket: 'audit-logs', prefix: 'atlassian/audit/', ...o.rule }],
+  });
 }
 
 const CASES: Array<{ name: string; yaml: string; expect: RegExp; env?: Record<string, string> }> = [
   { name: 'malformed YAML', yaml: 'connections:\n  - name: acme\n   orgId: [unclosed', expect: /YAML:/ },
-  { name: 'unknown connection', yaml: file('', '').replace('connection: acme', 'connection: nope'), expect: /rules\[0\]\.connection: unknown connection 'nope'/ },
-  { name: 'invalid org ID', yaml: file('', '').replace(ORG, '12345'), expect: /connections\[0\]\.orgId: must be the organization UUID/ },
-  { name: 'bucket name with capitals', yaml: file('', '').replace('bucket: audit-logs', 'bucket: Audit_Logs'), expect: /rules\[0\]\.destination\.bucket: must be a valid S3 bucket name/ },
-  { name: 'bucket name too short', yaml: file('', '').replace('bucket: audit-logs', 'bucket: ab'), expect: /rules\[0\]\.destination\.bucket/ },
-  { name: 'prefix with ..', yaml: file('', '').replace('prefix: atlassian/audit/', 'prefix: atlassian/../audit/'), expect: /rules\[0\]\.destination\.prefix: must not contain \. or \.\. segments/ },
-  { name: 'prefix with a leading /', yaml: file('', '').replace('prefix: atlassian/audit/', 'prefix: /atlassian/audit/'), expect: /rules\[0\]\.destination\.prefix: must not start with \// },
-  { name: 'interval under 1 minute', yaml: file('', '    interval: 30s\n'), expect: /rules\[0\]\.interval: must be at least 1m/ },
-  { name: 'startFrom beyond 180 days', yaml: file('', '    startFrom: 200d\n'), expect: /rules\[0\]\.startFrom: must be within the 180 days/ },
-  { name: 'API key given as a value', yaml: file('', '').replace('env:ATLASSIAN_BAD_INPUT_KEY', 'ATATT3xFfGF0-literal-key'), expect: /connections\[0\]\.apiKey: must be a reference/ },
-  { name: 'secret variable missing', yaml: file('', ''), expect: /apiKey env:ATLASSIAN_BAD_INPUT_KEY: the environment variable ATLASSIAN_BAD_INPUT_KEY is not set/, env: { ATLASSIAN_BAD_INPUT_KEY: '' } },
-  { name: 'secret file missing', yaml: file('', '').replace('env:ATLASSIAN_BAD_INPUT_KEY', 'file:/nonexistent/atlassian-key'), expect: /apiKey file:\/nonexistent\/atlassian-key: the file does not exist/ },
+  { name: 'unknown connection', yaml: file({ rule: { connection: 'nope' } }), expect: /rules\[0\]\.connection: unknown connection 'nope'/ },
+  {
+    name: 'invalid org ID',
+    yaml: file({ connection: { orgId: '12345' } }),
+    expect: /connections\[0\]\.orgId: must be the organization UUID/,
+  },
+  {
+    name: 'bucket name with capitals',
+    yaml: file({ rule: { bucket: 'Audit_Logs' } }),
+    expect: /rules\[0\]\.destination\.bucket: must be a valid S3 bucket name/,
+  },
+  { name: 'bucket name too short', yaml: file({ rule: { bucket: 'ab' } }), expect: /rules\[0\]\.destination\.bucket/ },
+  {
+    name: 'prefix with ..',
+    yaml: file({ rule: { prefix: 'atlassian/../audit/' } }),
+    expect: /rules\[0\]\.destination\.prefix: must not contain \. or \.\. segments/,
+  },
+  {
+    name: 'prefix with a leading /',
+    yaml: file({ rule: { prefix: '/atlassian/audit/' } }),
+    expect: /rules\[0\]\.destination\.prefix: must not start with \//,
+  },
+  { name: 'interval under 1 minute', yaml: file({ rule: { interval: '30s' } }), expect: /rules\[0\]\.interval: must be at least 1m/ },
+  {
+    name: 'startFrom beyond 180 days',
+    yaml: file({ rule: { startFrom: '200d' } }),
+    expect: /rules\[0\]\.startFrom: must be within the 180 days/,
+  },
+  {
+    name: 'API key given as a value',
+    yaml: file({ connection: { apiKey: 'ATATT3xFfGF0-literal-key' } }),
+    expect: /connections\[0\]\.apiKey: must be a reference/,
+  },
+  {
+    name: 'secret variable missing',
+    yaml: file(),
+    expect: /apiKey env:ATLASSIAN_BAD_INPUT_KEY: the environment variable ATLASSIAN_BAD_INPUT_KEY is not set/,
+    env: { ATLASSIAN_BAD_INPUT_KEY: '' },
+  },
+  {
+    name: 'secret file missing',
+    yaml: file({ connection: { apiKey: 'file:/nonexistent/atlassian-key' } }),
+    expect: /apiKey file:\/nonexistent\/atlassian-key: the file does not exist/,
+  },
 ];
 
 async function scheduleIds(): Promise<string[]> {
@@ -58,8 +96,14 @@ test.each(CASES)('$name: a clear error, exit 2, no schedule touched', async ({ n
 test('bad CLI arguments name the problem and exit 2', async () => {
   expect(await runCli(['pause', 'some-rule'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--reason') });
   expect(await runCli(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown command 'frobnicate'") });
-  expect(await runCli(['verify', 'some-rule', '--from', 'yesterday'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--from must be an ISO date') });
-  expect(await runCli(['status', 'no-such-rule'])).toMatchObject({ code: 4, stderr: expect.stringContaining("no schedule for rule 'no-such-rule'") });
+  expect(await runCli(['verify', 'some-rule', '--from', 'yesterday'])).toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining('--from must be an ISO date'),
+  });
+  expect(await runCli(['status', 'no-such-rule'])).toMatchObject({
+    code: 4,
+    stderr: expect.stringContaining("no schedule for rule 'no-such-rule'"),
+  });
 });
 
 test('a bad worker environment names each bad variable and exits 2', async () => {

@@ -1,14 +1,27 @@
 // Issue 2's proof, on the real Temporal dev server, the real S3 server and the simulator over HTTP:
 // exactly-once collection, late arrivals, idle runs, resume from checkpoint, idempotent apply,
 // rules-file errors, and no API key in any workflow history.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { startSimulator, type Simulator } from '../../dev/simulator/server';
 import { scheduleId, triggerRule } from '../../src/client/schedules';
 import type { CollectResult } from '../../src/model/types';
-import { TEST_SERVERS, createBucket, getObject, listKeys, readEvents, runCli, startWorker, temporalClient, useTestEnv, zstdDecode } from '../helpers/servers';
+import { stopAll } from '../helpers/processes';
+import { writeRulesFile } from '../helpers/rules-file';
+import {
+  TEST_SERVERS,
+  createBucket,
+  getObject,
+  listKeys,
+  readEvents,
+  runCli,
+  startWorker,
+  temporalClient,
+  useTestEnv,
+  zstdDecode,
+} from '../helpers/servers';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 const API_KEY = 'sim-secret-api-key-7f3a9c2e1b';
@@ -25,11 +38,17 @@ let rulesFile: string;
 
 async function servedEvents(): Promise<Array<{ id: string }>> {
   const text = await (await fetch(`${sim.url}/_sim/orgs/${ORG}/events`)).text();
-  return text.trim().split('\n').map((line) => JSON.parse(line));
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 async function append(count: number, lateFraction: number): Promise<string[]> {
-  const res = await fetch(`${sim.url}/_sim/orgs/${ORG}/events`, { method: 'POST', body: JSON.stringify({ count, lateFraction, lateMs: 6 * 3_600_000 }) });
+  const res = await fetch(`${sim.url}/_sim/orgs/${ORG}/events`, {
+    method: 'POST',
+    body: JSON.stringify({ count, lateFraction, lateMs: 6 * 3_600_000 }),
+  });
   return ((await res.json()) as { ids: string[] }).ids;
 }
 
@@ -57,39 +76,49 @@ async function expectExactlyOnce(): Promise<Map<string, string>> {
   return byId;
 }
 
-function rulesYaml(extra = ''): string {
-  return `connections:
-  - name: acme
-    orgId: ${ORG}
-    apiKey: env:ATLASSIAN_TEST_API_KEY
-    baseUrl: ${sim.url}
-rules:
-  - id: ${RULE}
-    displayName: my-org-atlassian-audit
-    connection: acme
-    destination: { bucket: ${BUCKET}, prefix: ${PREFIX} }
-    interval: 1h
-    startFrom: 7d
-${extra}`;
-}
-
 beforeAll(async () => {
   useTestEnv({ ATLASSIAN_TEST_API_KEY: API_KEY });
-  sim = await startSimulator({ seed: 7, orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: 5000 }], rateLimitPerMinute: 0, lateFraction: 0.05 });
+  sim = await startSimulator({
+    seed: 7,
+    orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: 5000 }],
+    rateLimitPerMinute: 0,
+    lateFraction: 0.05,
+  });
   client = await temporalClient();
   await createBucket(BUCKET);
   dir = mkdtempSync(join(tmpdir(), 'audit-collect-e2e-'));
-  rulesFile = join(dir, 'rules.yaml');
-  writeFileSync(rulesFile, rulesYaml());
+  rulesFile = writeRulesFile(
+    {
+      connections: [{ name: 'acme', orgId: ORG, apiKey: 'env:ATLASSIAN_TEST_API_KEY', baseUrl: sim.url }],
+      rules: [
+        {
+          id: RULE,
+          displayName: 'my-org-atlassian-audit',
+          connection: 'acme',
+          bucket: BUCKET,
+          prefix: PREFIX,
+          interval: '1h',
+          startFrom: '7d',
+        },
+      ],
+    },
+    join(dir, 'rules.yaml'),
+  );
   // Small batches (2 pages of 500) so that 5,000 events make several objects.
-  worker = await startWorker({ ATLASSIAN_TEST_API_KEY: API_KEY, AUDIT_COLLECT_PAGES_PER_OBJECT: '2', AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0' });
+  worker = await startWorker({
+    ATLASSIAN_TEST_API_KEY: API_KEY,
+    AUDIT_COLLECT_PAGES_PER_OBJECT: '2',
+    AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0',
+  });
 });
 
-afterAll(async () => {
-  await worker?.stop();
-  await sim?.close();
-  await client?.connection.close();
-});
+afterAll(() =>
+  stopAll(
+    () => worker?.stop(),
+    () => sim?.close(),
+    () => client?.connection.close(),
+  ),
+);
 
 test('apply creates one schedule per rule, and applying again changes nothing', async () => {
   const first = await runCli(['apply', rulesFile]);
@@ -128,7 +157,10 @@ test('300 new events, some processed long after they happened, are added exactly
   const newKeys = new Set(result.run.objectKeys);
   expect(ids.every((id) => newKeys.has(byId.get(id)!))).toBe(true);
   // The late events keep their original time: the line is the event as served.
-  const lateLines = zstdDecode(await getObject(BUCKET, result.run.objectKeys[0])).trim().split('\n').map((l) => JSON.parse(l));
+  const lateLines = zstdDecode(await getObject(BUCKET, result.run.objectKeys[0]))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const late = lateLines.filter((e) => Date.parse(e.attributes.processedAt) - Date.parse(e.attributes.time) > 3_600_000);
   expect(late.length).toBeGreaterThan(0);
 });
@@ -175,23 +207,15 @@ test('a rule whose schedule is deleted and applied again resumes from its checkp
 
 test('a rules file with errors names each bad field, exits non-zero and touches no schedule', async () => {
   const before = await client.schedule.getHandle(scheduleId(RULE)).describe();
-  const bad = join(dir, 'bad.yaml');
-  writeFileSync(
-    bad,
-    `connections:
-  - name: acme
-    orgId: not-a-uuid
-    apiKey: plain-secret-value
-rules:
-  - id: acme-audit
-    connection: acme
-    destination: { bucket: Bad_Bucket, prefix: /atlassian/../audit }
-    interval: 30s
-  - id: second-rule
-    connection: nowhere
-    destination: { bucket: audit-e2e, prefix: x/ }
-    startFrom: 400d
-`,
+  const bad = writeRulesFile(
+    {
+      connections: [{ name: 'acme', orgId: 'not-a-uuid', apiKey: 'plain-secret-value' }],
+      rules: [
+        { id: 'acme-audit', connection: 'acme', bucket: 'Bad_Bucket', prefix: '/atlassian/../audit', interval: '30s' },
+        { id: 'second-rule', connection: 'nowhere', bucket: 'audit-e2e', prefix: 'x/', startFrom: '400d' },
+      ],
+    },
+    join(dir, 'bad.yaml'),
   );
   const { code, stderr } = await runCli(['apply', bad, '--prune']);
   expect(code).toBe(2);

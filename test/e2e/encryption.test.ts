@@ -1,14 +1,15 @@
 // Optional payload encryption on the real dev server: histories hold ciphertext; the codec server
 // the Web UI calls turns it back into the rule, and collection works as usual; keys rotate.
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { ENCRYPTED_ENCODING, KEY_ID_METADATA, encryptionKeyIdOf, toJson } from '../../src/common/encryption';
 import { startSimulator, type Simulator } from '../../dev/simulator/server';
 import { scheduleIdOf } from '../../src/model/types';
 import { ChildWorker } from '../helpers/child-worker';
+import { stopAll, stopProcess } from '../helpers/processes';
+import { writeRulesFile } from '../helpers/rules-file';
 import { createBucket, readEvents, runCli, temporalClient } from '../helpers/servers';
 
 const ORG = '1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b';
@@ -28,7 +29,12 @@ const KEY_A = randomBytes(32).toString('base64');
 const KEY_B = randomBytes(32).toString('base64');
 const ROTATE_BASE = { ...ENV, AUDIT_COLLECT_TASK_QUEUE: 'audit-collect-rotate' };
 const ONLY_A = { ...ROTATE_BASE, AUDIT_COLLECT_ENCRYPTION_KEY: KEY_A, AUDIT_COLLECT_ENCRYPTION_KEY_ID: 'rot-a' };
-const B_WITH_OLD_A = { ...ROTATE_BASE, AUDIT_COLLECT_ENCRYPTION_KEY: KEY_B, AUDIT_COLLECT_ENCRYPTION_KEY_ID: 'rot-b', AUDIT_COLLECT_ENCRYPTION_OLD_KEYS: `rot-a:${KEY_A}` };
+const B_WITH_OLD_A = {
+  ...ROTATE_BASE,
+  AUDIT_COLLECT_ENCRYPTION_KEY: KEY_B,
+  AUDIT_COLLECT_ENCRYPTION_KEY_ID: 'rot-b',
+  AUDIT_COLLECT_ENCRYPTION_OLD_KEYS: `rot-a:${KEY_A}`,
+};
 const ONLY_B = { ...ROTATE_BASE, AUDIT_COLLECT_ENCRYPTION_KEY: KEY_B, AUDIT_COLLECT_ENCRYPTION_KEY_ID: 'rot-b' };
 const ROTATE_RULES = ['enc-rotate', 'enc-stuck'];
 
@@ -37,7 +43,9 @@ let client: Client;
 const worker = new ChildWorker(ENV);
 const workerA = new ChildWorker(ONLY_A);
 const workerB = new ChildWorker(B_WITH_OLD_A);
-let codecServer: ReturnType<typeof import('node:child_process').spawn> | undefined;
+let codecServer: ChildProcess | undefined;
+
+const encConnection = () => ({ name: 'enc', orgId: ORG, apiKey: 'env:ATLASSIAN_ENC_API_KEY', baseUrl: sim.url });
 
 beforeAll(async () => {
   sim = await startSimulator({ seed: 3, orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: 500 }], rateLimitPerMinute: 0 });
@@ -50,24 +58,21 @@ afterAll(async () => {
   // Other test files list schedules without the key: leave no encrypted memo behind.
   await runCli(['delete', 'enc-audit'], ENV);
   for (const ruleId of ROTATE_RULES) await runCli(['delete', ruleId], B_WITH_OLD_A);
-  await workerA.kill('SIGTERM');
-  await workerB.kill('SIGTERM');
-  codecServer?.kill();
-  await worker.kill('SIGTERM');
-  await sim?.close();
-  await client?.connection.close();
+  await stopAll(
+    () => workerA.kill('SIGTERM'),
+    () => workerB.kill('SIGTERM'),
+    () => stopProcess(codecServer),
+    () => worker.kill('SIGTERM'),
+    () => sim?.close(),
+    () => client?.connection.close(),
+  );
 });
 
 test('encrypted histories, clear results for key holders, and a codec server for the Web UI', async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'audit-collect-enc-')), 'rules.yaml');
-  writeFileSync(
-    file,
-    `connections:
-  - { name: enc, orgId: ${ORG}, apiKey: env:ATLASSIAN_ENC_API_KEY, baseUrl: ${sim.url} }
-rules:
-  - { id: enc-audit, connection: enc, destination: { bucket: ${BUCKET}, prefix: enc/ }, interval: 1h }
-`,
-  );
+  const file = writeRulesFile({
+    connections: [encConnection()],
+    rules: [{ id: 'enc-audit', connection: 'enc', bucket: BUCKET, prefix: 'enc/', interval: '1h' }],
+  });
   expect((await runCli(['apply', file], ENV)).code).toBe(0);
   const triggered = await runCli(['trigger', 'enc-audit', '--wait', '--json'], ENV);
   expect(triggered.code).toBe(0);
@@ -87,11 +92,15 @@ rules:
   expect(new TextDecoder().decode(input.metadata!.encoding!)).toBe(ENCRYPTED_ENCODING);
   expect(Buffer.from(input.data!).toString('latin1')).not.toContain(BUCKET);
   const completed = history.events!.find((e) => e.workflowExecutionCompletedEventAttributes)!;
-  expect(new TextDecoder().decode(completed.workflowExecutionCompletedEventAttributes!.result!.payloads![0].metadata!.encoding!)).toBe(ENCRYPTED_ENCODING);
+  expect(new TextDecoder().decode(completed.workflowExecutionCompletedEventAttributes!.result!.payloads![0].metadata!.encoding!)).toBe(
+    ENCRYPTED_ENCODING,
+  );
 
   // The codec server decodes the payload as the Web UI would ask it to.
   const { spawn } = await import('node:child_process');
-  codecServer = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'audit-collect'), 'codec-server', '--port', '0'], { env: { ...process.env, ...ENV } });
+  codecServer = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'audit-collect'), 'codec-server', '--port', '0'], {
+    env: { ...process.env, ...ENV },
+  });
   const url = await new Promise<string>((resolve, reject) => {
     codecServer!.once('exit', (code) => reject(new Error(`codec server exited with ${code}`)));
     let err = '';
@@ -114,10 +123,10 @@ rules:
 });
 
 function rulesFile(ruleIds: string[]): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'audit-collect-rot-')), 'rules.yaml');
-  const rules = ruleIds.map((id) => `  - { id: ${id}, connection: enc, destination: { bucket: ${BUCKET}, prefix: ${id}/ }, interval: 1h }`);
-  writeFileSync(file, `connections:\n  - { name: enc, orgId: ${ORG}, apiKey: env:ATLASSIAN_ENC_API_KEY, baseUrl: ${sim.url} }\nrules:\n${rules.join('\n')}\n`);
-  return file;
+  return writeRulesFile({
+    connections: [encConnection()],
+    rules: ruleIds.map((id) => ({ id, connection: 'enc', bucket: BUCKET, prefix: `${id}/`, interval: '1h' })),
+  });
 }
 
 /** The schedule as the server stores it (no codec): the key ids its payloads carry. */
@@ -125,9 +134,12 @@ async function storedKeyIds(ruleId: string): Promise<{ action: Array<string | un
   const raw = await client.workflowService.describeSchedule({ namespace: 'default', scheduleId: scheduleIdOf(ruleId) });
   const start = raw.schedule!.action!.startWorkflow!;
   const input = start.input!.payloads!;
-  expect(input[0].metadata![KEY_ID_METADATA]).toBeDefined();
+  // Only the rotation rules are read here: their input names one of the two rotation keys.
+  expect(new TextDecoder().decode(input[0].metadata![KEY_ID_METADATA])).toMatch(/^rot-[ab]$/);
   return {
-    action: [...input, ...Object.values(start.memo?.fields ?? {}), start.userMetadata?.summary, start.userMetadata?.details].filter((p) => p != null).map((p) => encryptionKeyIdOf(p!)),
+    action: [...input, ...Object.values(start.memo?.fields ?? {}), start.userMetadata?.summary, start.userMetadata?.details]
+      .filter((p) => p != null)
+      .map((p) => encryptionKeyIdOf(p!)),
     memo: Object.values(raw.memo?.fields ?? {}).map((p) => encryptionKeyIdOf(p)),
   };
 }
@@ -177,7 +189,9 @@ test('keys rotate: apply re-encrypts schedules, old runs stay readable with the 
   expect(stuck.health.state).toBe('failing');
   const stuckText = await runCli(['status', 'enc-stuck'], ONLY_B);
   expect(stuckText.code).toBe(0);
-  expect(stuckText.stdout).toMatch(/payloads are encrypted with key 'rot-a', which this process does not have \(it has 'rot-b'\): set AUDIT_COLLECT_ENCRYPTION_OLD_KEYS/);
+  expect(stuckText.stdout).toMatch(
+    /payloads are encrypted with key 'rot-a', which this process does not have \(it has 'rot-b'\): set AUDIT_COLLECT_ENCRYPTION_OLD_KEYS/,
+  );
   expect(stuckText.stdout).not.toMatch(/\n\s+at /); // no stack trace
   const list = await runCli(['list'], ONLY_B);
   expect(list.code).toBe(0);

@@ -3,7 +3,7 @@
 // simulator) and ends with `audit-collect verify` reporting 0 missing and 0 duplicates. The
 // simulator's cursors carry a nonce (the same position comes back as a different string). This file
 // runs its own Temporal and S3 servers, because it stops and restarts them.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CopyObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
@@ -13,6 +13,8 @@ import { startSimulator, type Fault, type Simulator } from '../../dev/simulator/
 import { scheduleId } from '../../src/client/schedules';
 import type { CollectResult, RuleSpec } from '../../src/model/types';
 import { ChildWorker } from '../helpers/child-worker';
+import { stopAll } from '../helpers/processes';
+import { writeRulesFile } from '../helpers/rules-file';
 import { TEST_SERVERS, createBucket, listKeys, runCli, s3, useS3Endpoint } from '../helpers/servers';
 
 const ORG = '7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
@@ -42,7 +44,14 @@ const startOwnS3 = () => startS3({ dir, port: PORTS.s3, accessKey: TEST_SERVERS.
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function newSim(events: number, options: { nullTail?: boolean } = {}): Promise<Simulator> {
-  const sim = await startSimulator({ seed: sims.length + 11, orgs: [{ orgId: ORG, apiKeys: [API_KEY], events }], rateLimitPerMinute: 0, lateFraction: 0.05, cursorNonce: true, ...options });
+  const sim = await startSimulator({
+    seed: sims.length + 11,
+    orgs: [{ orgId: ORG, apiKeys: [API_KEY], events }],
+    rateLimitPerMinute: 0,
+    lateFraction: 0.05,
+    cursorNonce: true,
+    ...options,
+  });
   sims.push(sim);
   return sim;
 }
@@ -56,22 +65,14 @@ const injectFaults = (sim: Simulator, faults: Fault[]) => control(sim, 'faults',
 
 /** Applies a rule for this scenario through the real CLI. */
 async function applyRule(ruleId: string, sim: Simulator): Promise<void> {
-  const file = join(dir, `${ruleId}.yaml`);
-  writeFileSync(
-    file,
-    `connections:
-  - name: faults
-    orgId: ${ORG}
-    apiKey: env:ATLASSIAN_FAULT_API_KEY
-    baseUrl: ${sim.url}
-rules:
-  - id: ${ruleId}
-    connection: faults
-    destination: { bucket: ${BUCKET}, prefix: ${ruleId}/ }
-    interval: 1h
-    startFrom: 7d
-    heartbeatTimeout: 5s
-`,
+  const file = writeRulesFile(
+    {
+      connections: [{ name: 'faults', orgId: ORG, apiKey: 'env:ATLASSIAN_FAULT_API_KEY', baseUrl: sim.url }],
+      rules: [
+        { id: ruleId, connection: 'faults', bucket: BUCKET, prefix: `${ruleId}/`, interval: '1h', startFrom: '7d', heartbeatTimeout: '5s' },
+      ],
+    },
+    join(dir, `${ruleId}.yaml`),
   );
   const { code, stderr } = await runCli(['apply', file], ENV);
   expect(stderr).toBe('');
@@ -107,7 +108,11 @@ async function trigger(ruleId: string): Promise<number> {
 }
 
 /** Waits for the run started after `actionsBefore` to close; keeps a worker alive meanwhile. */
-async function waitForRun(ruleId: string, actionsBefore: number, timeoutMs = 240_000): Promise<{ status: string; result?: CollectResult; failure?: string }> {
+async function waitForRun(
+  ruleId: string,
+  actionsBefore: number,
+  timeoutMs = 240_000,
+): Promise<{ status: string; result?: CollectResult; failure?: string }> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!worker.running) await worker.start();
@@ -117,7 +122,10 @@ async function waitForRun(ruleId: string, actionsBefore: number, timeoutMs = 240
       const handle = client.workflow.getHandle(workflowId, firstExecutionRunId);
       const { status } = await handle.describe();
       if (status.name === 'COMPLETED') return { status: status.name, result: (await handle.result()) as CollectResult };
-      const failure = await handle.result().then(() => '', (e: Error & { cause?: Error & { cause?: Error } }) => e.cause?.cause?.message ?? e.cause?.message ?? e.message);
+      const failure = await handle.result().then(
+        () => '',
+        (e: Error & { cause?: Error & { cause?: Error } }) => e.cause?.cause?.message ?? e.cause?.message ?? e.message,
+      );
       return { status: status.name, failure };
     }
     await sleep(250);
@@ -143,7 +151,9 @@ async function expectVerified(ruleId: string, events: number): Promise<void> {
   expect(report.events).toBe(events);
   expect(code).toBe(0);
   // The figures docs/reliability.md reports for each scenario.
-  console.log(`${ruleId}: ${report.events} events in ${report.objects} objects, ${report.duplicateIds} duplicates, ${report.source.missing} missing`);
+  console.log(
+    `${ruleId}: ${report.events} events in ${report.objects} objects, ${report.duplicateIds} duplicates, ${report.source.missing} missing`,
+  );
 }
 
 beforeAll(async () => {
@@ -156,13 +166,15 @@ beforeAll(async () => {
   await worker.start();
 });
 
-afterAll(async () => {
-  await worker.kill('SIGTERM');
-  await client?.connection.close();
-  for (const sim of sims) await sim.close();
-  await s3Server?.stop();
-  await temporal?.stop();
-});
+afterAll(() =>
+  stopAll(
+    () => worker.kill('SIGTERM'),
+    () => client?.connection.close(),
+    ...sims.map((sim) => () => sim.close()),
+    () => s3Server?.stop(),
+    () => temporal?.stop(),
+  ),
+);
 
 test('verify reports a missing object and a duplicated one, with a non-zero exit', async () => {
   const sim = await newSim(1000);
@@ -270,7 +282,10 @@ test('5xx bursts, 429s in both reset precisions, hung and malformed responses do
     { kind: 'malformed', count: 2 },
     { kind: 'rate-limit', reset: 'minute' },
   ];
-  await injectFaults(sim, faults.flatMap((fault) => [fault, { kind: 'pass' } as Fault]));
+  await injectFaults(
+    sim,
+    faults.flatMap((fault) => [fault, { kind: 'pass' } as Fault]),
+  );
   const result = await runToCompletion('api-faults');
   expect(result.run.caughtUp).toBe(true);
   const stats = (await (await fetch(`${sim.url}/_sim/stats`)).json()) as { requests: Record<string, number> };
@@ -370,7 +385,7 @@ test('exactly once: a stale previous-run result with the checkpoint ahead', asyn
   await expectVerified('stale-result', 2600);
 });
 
-test('exactly once: null-tail polling with new events arriving at the tail\'s millisecond', async () => {
+test("exactly once: null-tail polling with new events arriving at the tail's millisecond", async () => {
   const sim = await newSim(1500, { nullTail: true });
   await applyRule('null-tail', sim);
   expect((await runToCompletion('null-tail')).run.events).toBe(1500);

@@ -1,12 +1,11 @@
 // Issue 6's proof that an operator can see which rule is healthy and why: per-rule health in
 // `status` and `list`, the worker's Prometheus endpoint and its JSON logs, on the real Temporal dev
 // server, the real S3 server, the simulator over HTTP, and a worker run by `audit-collect worker`.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../dev/simulator/server';
 import { TEST_SERVERS, createBucket, runCli, useTestEnv } from '../helpers/servers';
 import { ChildWorker } from '../helpers/child-worker';
+import { stopAll } from '../helpers/processes';
+import { writeRulesFile } from '../helpers/rules-file';
 
 const ORG = '7a1e3c5b-2d4f-4a6b-8c9d-0e1f2a3b4c5d';
 const API_KEY = 'ops-secret-api-key-93b1f07d';
@@ -46,25 +45,29 @@ beforeAll(async () => {
   useTestEnv({ ATLASSIAN_OPS_API_KEY: API_KEY });
   sim = await startSimulator({ seed: 11, orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: 1200 }], rateLimitPerMinute: 0 });
   await createBucket(BUCKET);
-  rulesFile = join(mkdtempSync(join(tmpdir(), 'audit-collect-ops-')), 'rules.yaml');
   // The key expires in 5 days and a half: inside the 14-day warning.
-  writeFileSync(
-    rulesFile,
-    `connections:
-  - name: ops
-    orgId: ${ORG}
-    apiKey: env:ATLASSIAN_OPS_API_KEY
-    baseUrl: ${sim.url}
-    expiresAt: ${new Date(Date.now() + 5.5 * DAY_MS).toISOString()}
-rules:
-  - id: ${RULE}
-    displayName: ops-org-atlassian-audit
-    connection: ops
-    destination: { bucket: ${BUCKET}, prefix: atlassian/audit/ }
-    interval: 1h
-    warnNoDataAfter: 2d
-`,
-  );
+  rulesFile = writeRulesFile({
+    connections: [
+      {
+        name: 'ops',
+        orgId: ORG,
+        apiKey: 'env:ATLASSIAN_OPS_API_KEY',
+        baseUrl: sim.url,
+        expiresAt: new Date(Date.now() + 5.5 * DAY_MS).toISOString(),
+      },
+    ],
+    rules: [
+      {
+        id: RULE,
+        displayName: 'ops-org-atlassian-audit',
+        connection: 'ops',
+        bucket: BUCKET,
+        prefix: 'atlassian/audit/',
+        interval: '1h',
+        warnNoDataAfter: '2d',
+      },
+    ],
+  });
   worker = new ChildWorker({
     ATLASSIAN_OPS_API_KEY: API_KEY,
     AUDIT_COLLECT_METRICS_ADDRESS: `127.0.0.1:${TEST_SERVERS.metricsPort}`,
@@ -75,10 +78,12 @@ rules:
   expect((await runCli(['apply', rulesFile])).code).toBe(0);
 });
 
-afterAll(async () => {
-  await worker?.kill('SIGTERM');
-  await sim?.close();
-});
+afterAll(() =>
+  stopAll(
+    () => worker?.kill('SIGTERM'),
+    () => sim?.close(),
+  ),
+);
 
 test('status shows a healthy run: last success, lag, events in the last 24 hours, and the API key expiry warning', async () => {
   const run = await runCli(['trigger', RULE, '--wait', '--json']);
@@ -178,8 +183,16 @@ test('worker logs are JSON lines carrying rule, workflow and run IDs, and no sec
     expect(entry.runId).toMatch(/^[0-9a-f-]{36}$/);
   }
   // The failed batch is logged by the SDK with the rule it belongs to.
-  const failure = entries.find((e) => e.ruleId === RULE && /fail/i.test(String(e.message)) && JSON.stringify(e).includes('AtlassianUnauthorized'));
-  expect(failure).toBeDefined();
+  const failure = entries.find(
+    (e) => e.ruleId === RULE && /fail/i.test(String(e.message)) && JSON.stringify(e).includes('AtlassianUnauthorized'),
+  );
+  expect(failure).toMatchObject({
+    message: 'Activity failed',
+    level: 'WARN',
+    ruleId: RULE,
+    activityType: 'collectBatch',
+    workflowId: expect.stringMatching(new RegExp(`^collect-${RULE}-`)),
+  });
   const all = worker.log;
   expect(all).not.toContain(API_KEY);
   expect(all).not.toContain(TEST_SERVERS.s3SecretKey);

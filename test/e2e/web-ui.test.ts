@@ -1,12 +1,11 @@
 // Issue 6's proof that a run reads well in the Temporal Web UI: a real browser (Debian's chromium
 // driven by playwright-core) opens a rule's schedule and one of its runs in the dev server's Web UI
 // and finds the rule's name, its status and the run's summary, and never the API key.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startSimulator, type Simulator } from '../../dev/simulator/server';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../dev/infra/binaries';
+import { stopAll } from '../helpers/processes';
+import { writeRulesFile } from '../helpers/rules-file';
 import { TEST_SERVERS, createBucket, runCli, startWorker, useTestEnv } from '../helpers/servers';
 
 const ORG = '0b9d8c7e-6f5a-4b3c-9d2e-1f0a9b8c7d6e';
@@ -36,7 +35,14 @@ async function shown(expected: string | RegExp): Promise<void> {
 /** The text of the page and its frames (the Web UI renders markdown metadata in frames). */
 async function framesTextOnceShown(expected: RegExp): Promise<string> {
   for (let tries = 0; tries < 120; tries++) {
-    const texts = await Promise.all(page.frames().map((frame) => frame.locator('body').innerText().catch(() => '')));
+    const texts = await Promise.all(
+      page.frames().map((frame) =>
+        frame
+          .locator('body')
+          .innerText()
+          .catch(() => ''),
+      ),
+    );
     const text = texts.join('\n');
     if (expected.test(text)) return text;
     await new Promise((r) => setTimeout(r, 500));
@@ -48,23 +54,16 @@ beforeAll(async () => {
   useTestEnv({ ATLASSIAN_WEBUI_API_KEY: API_KEY });
   sim = await startSimulator({ seed: 5, orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: 700 }], rateLimitPerMinute: 0 });
   await createBucket(BUCKET);
-  const rulesFile = join(mkdtempSync(join(tmpdir(), 'audit-collect-webui-')), 'rules.yaml');
-  writeFileSync(
-    rulesFile,
-    `connections:
-  - name: webui
-    orgId: ${ORG}
-    apiKey: env:ATLASSIAN_WEBUI_API_KEY
-    baseUrl: ${sim.url}
-rules:
-  - id: ${RULE}
-    displayName: ${DISPLAY_NAME}
-    connection: webui
-    destination: { bucket: ${BUCKET}, prefix: atlassian/audit/ }
-    interval: 1h
-`,
-  );
-  worker = await startWorker({ ATLASSIAN_WEBUI_API_KEY: API_KEY, AUDIT_COLLECT_PAGES_PER_OBJECT: '1', AUDIT_COLLECT_BATCH_SECONDS: '0', AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0' });
+  const rulesFile = writeRulesFile({
+    connections: [{ name: 'webui', orgId: ORG, apiKey: 'env:ATLASSIAN_WEBUI_API_KEY', baseUrl: sim.url }],
+    rules: [{ id: RULE, displayName: DISPLAY_NAME, connection: 'webui', bucket: BUCKET, prefix: 'atlassian/audit/', interval: '1h' }],
+  });
+  worker = await startWorker({
+    ATLASSIAN_WEBUI_API_KEY: API_KEY,
+    AUDIT_COLLECT_PAGES_PER_OBJECT: '1',
+    AUDIT_COLLECT_BATCH_SECONDS: '0',
+    AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0',
+  });
   expect((await runCli(['apply', rulesFile])).code).toBe(0);
   const triggered = await runCli(['trigger', RULE, '--wait', '--json']);
   expect(triggered.code).toBe(0);
@@ -73,11 +72,13 @@ rules:
   page = await browser.newPage();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await worker?.stop();
-  await sim?.close();
-});
+afterAll(() =>
+  stopAll(
+    () => browser?.close(),
+    () => worker?.stop(),
+    () => sim?.close(),
+  ),
+);
 
 test("the rule's schedule page shows the rule's name and status, and not the API key", async () => {
   const text = await textOnceShown(`${UI}/schedules/audit-collect-${RULE}`, `collect-${RULE}-`);

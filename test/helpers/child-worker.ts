@@ -1,6 +1,7 @@
 // A worker in its own process (`audit-collect worker`), so tests can SIGKILL it like a crash.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { stopProcess } from './processes';
 import { ROOT, TEST_ENV } from './servers';
 
 export class ChildWorker {
@@ -33,13 +34,7 @@ export class ChildWorker {
   }
 
   /** Kills the worker with a signal (SIGKILL: no chance to finish anything) and waits for it to exit. */
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.child;
-    if (!child || !this.running) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(force);
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    return stopProcess(this.child, signal);
   }
 }

@@ -59,6 +59,44 @@ describe('objectKey', () => {
   });
 });
 
+describe('objectKey with a layout', () => {
+  it('hourly is the default: naming it gives the same key', () => {
+    expect(objectKey({ ...base, layout: 'hourly' })).toBe(objectKey(base));
+  });
+
+  it('hive partitions <prefix>dt=YYYY-MM-DD/hour=HH/ by the first processedAt in UTC, the name unchanged', () => {
+    const hive = objectKey({ ...base, layout: 'hive' });
+    expect(hive).toMatch(/^atlassian\/audit\/dt=2025-05-19\/hour=23\/acme-audit-1747699198123-[0-9a-f]{16}\.json\.zst$/);
+    expect(hive.split('/').pop()).toBe(objectKey(base).split('/').pop());
+    const next = objectKey({ ...base, layout: 'hive', first: { id: 'evt-1', processedAtMs: Date.UTC(2025, 4, 20) } });
+    expect(next.startsWith('atlassian/audit/dt=2025-05-20/hour=00/acme-audit-1747699200000-')).toBe(true);
+    const padded = objectKey({ ...base, layout: 'hive', first: { id: 'e', processedAtMs: Date.UTC(2026, 0, 2, 3, 0, 0) } });
+    expect(padded.startsWith('atlassian/audit/dt=2026-01-02/hour=03/')).toBe(true);
+  });
+
+  it('hive keys derive from the first event alone and are unique, backfill objects included', () => {
+    const hive = { ...base, layout: 'hive' as const };
+    expect(objectKey(hive)).toBe(objectKey({ ...base, layout: 'hive' }));
+    const keys = new Set([
+      objectKey(hive),
+      objectKey({ ...hive, first: { id: 'evt-2', processedAtMs } }),
+      objectKey({ ...hive, first: { id: 'evt-1', processedAtMs: processedAtMs + 1 } }),
+      objectKey({ ...hive, backfill: true }),
+      objectKey({ ...hive, ruleId: 'other' }),
+    ]);
+    expect(keys.size).toBe(5);
+    expect(objectKey({ ...hive, backfill: true })).toMatch(
+      /^atlassian\/audit\/dt=2025-05-19\/hour=23\/acme-audit-backfill-1747699198123-[0-9a-f]{16}\.json\.zst$/,
+    );
+  });
+
+  it('puts no raw event ID in a hive key either', () => {
+    const key = objectKey({ ...base, layout: 'hive', first: { id: 'a/b c?', processedAtMs } });
+    expect(key).not.toContain('a/b');
+    expect(key.split('/')).toHaveLength(base.prefix.split('/').length + 2);
+  });
+});
+
 describe('checkpointKey', () => {
   it('lives under _audit-collect/state/', () => {
     expect(STATE_PREFIX).toBe('_audit-collect/state/');

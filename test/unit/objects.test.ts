@@ -117,11 +117,13 @@ test('writes objects of pagesPerObject pages back to back until caught up, repor
   expect(await idsWritten(s3.puts)).toEqual(range(0, 9));
 });
 
-test('each key is named by its object\'s first event', async () => {
+test("each key is named by its object's first event", async () => {
   const s3 = fakeStore();
   const { promise } = run({ source: source(9), store: s3 });
   await promise;
-  expect(s3.puts.map((p) => p.key)).toEqual([0, 4, 8].map((n) => objectKey({ prefix: 'p/', ruleId: 'r', first: { id: `e${n}`, processedAtMs: ms(n) } })));
+  expect(s3.puts.map((p) => p.key)).toEqual(
+    [0, 4, 8].map((n) => objectKey({ prefix: 'p/', ruleId: 'r', first: { id: `e${n}`, processedAtMs: ms(n) } })),
+  );
 });
 
 test("reads the next object's pages while the previous one uploads", async () => {
@@ -168,7 +170,17 @@ test('a failed upload ends the loop: nothing after it is uploaded or reported', 
     },
   });
   const { promise, done } = run({ source: source(20), store: s3 });
-  await expect(promise).rejects.toThrow();
+  // The store's error reaches the loop classified: S3 unavailable, retried.
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  expect(error).toMatchObject({
+    type: ErrorType.S3Unavailable,
+    nonRetryable: false,
+    message: expect.stringMatching(/^S3 bucket b: Error writing p\/\S+\.json\.zst; retrying$/),
+  });
   expect(done).toHaveLength(1);
   expect(s3.puts).toHaveLength(1);
 });
@@ -342,7 +354,12 @@ describe('readPages', () => {
         limits.push(limit);
         const from = position.cursor === null ? 0 : Number(position.cursor);
         const page = events.slice(from, from + limit);
-        return { events: page, lines: page.map((e) => JSON.stringify(e)), processedAtMs: page.map(() => atMs), nextCursor: String(from + page.length) };
+        return {
+          events: page,
+          lines: page.map((e) => JSON.stringify(e)),
+          processedAtMs: page.map(() => atMs),
+          nextCursor: String(from + page.length),
+        };
       },
     };
     // Two written at that millisecond: a page of 2 + 2 has room for two new ones.

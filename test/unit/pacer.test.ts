@@ -99,3 +99,184 @@ describe('createPacer', () => {
     expect(order).toEqual(['b1', 'default', 'b2']);
   });
 });
+
+// The org's budget as the API reports it on every response: what several workers share.
+describe('createPacer with the API budget headers', () => {
+  const T0 = Date.parse('2026-05-19T10:00:30Z');
+  const budget = (params: { remaining: number; reset: string; limit?: number }) => ({
+    'x-ratelimit-limit': String(params.limit ?? 50),
+    'x-ratelimit-remaining': String(params.remaining),
+    'x-ratelimit-reset': params.reset,
+  });
+  /** The injected clock is jest's fake one, so that it moves as the timers fire. */
+  const paced = () => createPacer({ perMinute: 50, burst: 10, now: () => Date.now(), random: () => 0.5 });
+  const at = () => Date.now() - T0;
+  /** Readings as this process alone would see them: Remaining falls by its own requests only. */
+  function alone(pacer: ReturnType<typeof createPacer>, params: { downTo: number; reset: string }) {
+    for (let remaining = 49; remaining >= params.downTo; remaining--) pacer.observe({ key: 'org', status: 200, headers: budget({ remaining, reset: params.reset }) });
+  }
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: T0 });
+  });
+  afterEach(() => jest.useRealTimers());
+
+  it('spreads what remains evenly over the time until the reset', async () => {
+    const pacer = paced();
+    await pacer.take('org');
+    // One of 6 used, by this process alone: 5 left until 10:01:00, 30 s away.
+    pacer.observe({ key: 'org', status: 200, headers: budget({ limit: 6, remaining: 5, reset: '2026-05-19T10:01Z' }) });
+    const times: number[] = [];
+    for (let n = 0; n < 4; n++) void pacer.take('org').then(() => times.push(at()));
+    await jest.advanceTimersByTimeAsync(29_000);
+    expect(times).toEqual([0, 7_500, 15_000, 22_500]);
+  });
+
+  it('waits for the reset, and a little more, once Remaining is 0 on a 200', async () => {
+    const pacer = paced();
+    pacer.observe({ key: 'org', status: 200, headers: budget({ remaining: 0, reset: '2026-05-19T10:01Z' }) });
+    const next = tracked(pacer.take('org'));
+    await jest.advanceTimersByTimeAsync(30_499);
+    expect(next.done).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(next.done).toBe(true);
+  });
+
+  it.each([
+    ['a minute-precision reset (the start of that minute)', { 'x-ratelimit-reset': '2026-05-19T10:01Z' }, 30_000],
+    ['a seconds-precision reset', { 'x-ratelimit-reset': '2026-05-19T10:00:42Z' }, 12_000],
+    ['an epoch-seconds reset', { 'x-ratelimit-reset': String(T0 / 1000 + 20) }, 20_000],
+    ['Retry-After before the reset', { 'x-ratelimit-reset': '2026-05-19T10:01Z', 'retry-after': '5' }, 5_000],
+    ['no header at all: 30 s', {}, 30_000],
+  ])('holds every request back after a 429 until %s', async (_name, headers, resetMs) => {
+    const pacer = paced();
+    pacer.observe({ key: 'org', status: 429, headers });
+    const live = tracked(pacer.take('org'));
+    const other = tracked(pacer.take('org-b'));
+    await jest.advanceTimersByTimeAsync(resetMs + 499);
+    expect(live.done).toBe(false);
+    expect(other.done).toBe(true);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(live.done).toBe(true);
+  });
+
+  it("reads a minute-precision reset whose minute has just begun as the window that just ended", async () => {
+    const pacer = paced();
+    // Sent at 10:00:59.9 in the window ending at 10:01:00 and read at 10:01:00.2 (T0 + 30.2 s).
+    await jest.advanceTimersByTimeAsync(30_200);
+    pacer.observe({ key: 'org', status: 200, headers: budget({ remaining: 0, reset: '2026-05-19T10:01Z' }) });
+    expect(await Promise.race([pacer.take('org').then(() => 'now'), settle().then(() => 'waits')])).toBe('now');
+    // Read 10 s into that minute, the same header means the window ends at 10:02:00.
+    await jest.advanceTimersByTimeAsync(9_800);
+    pacer.observe({ key: 'org-b', status: 200, headers: budget({ remaining: 0, reset: '2026-05-19T10:01Z' }) });
+    const later = tracked(pacer.take('org-b'));
+    await jest.advanceTimersByTimeAsync(50_499);
+    expect(later.done).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(later.done).toBe(true);
+  });
+
+  it('after the reset the window is whole again, spread over the next minute', async () => {
+    const pacer = paced();
+    alone(pacer, { downTo: 0, reset: '2026-05-19T10:01Z' });
+    const times: number[] = [];
+    for (let n = 0; n < 3; n++) void pacer.take('org').then(() => times.push(at()));
+    await jest.advanceTimersByTimeAsync(33_000);
+    // The rest of the 50 in the minute to 10:02:00, this process's share being all of it: ≈ 1.2 s apart.
+    expect(times[0]).toBe(30_500);
+    for (const gap of [times[1] - times[0], times[2] - times[1]]) expect(Math.abs(gap - 1_215)).toBeLessThan(10);
+  });
+
+  it('slows down when Remaining falls faster than its own requests: others spend the same budget', async () => {
+    const reset = '2026-05-19T10:01Z';
+    const single = paced();
+    alone(single, { downTo: 5, reset });
+    // The same Remaining of 5, but 43 of the 45 went to other workers: its share is under one request.
+    const shared = paced();
+    shared.observe({ key: 'org', status: 200, headers: budget({ remaining: 30, reset }) });
+    shared.observe({ key: 'org', status: 200, headers: budget({ remaining: 5, reset }) });
+    const a = tracked(single.take('org'));
+    const s = tracked(shared.take('org'));
+    await settle();
+    expect(a.done).toBe(true);
+    expect(s.done).toBe(false);
+    await jest.advanceTimersByTimeAsync(30_500);
+    expect(s.done).toBe(true);
+  });
+
+  it('ignores headers that carry no budget: a Limit of 0 (no limit in force), or no Remaining', async () => {
+    const pacer = paced();
+    pacer.observe({ key: 'org', status: 200, headers: budget({ limit: 0, remaining: 0, reset: '2026-05-19T10:01Z' }) });
+    pacer.observe({ key: 'org', status: 200, headers: { 'x-ratelimit-reset': '2026-05-19T10:01Z' } });
+    const calls = Array.from({ length: 10 }, () => tracked(pacer.take('org')));
+    await settle();
+    expect(calls.every((c) => c.done)).toBe(true);
+  });
+
+  it('with perMinute 0 ignores the headers too', async () => {
+    const pacer = createPacer({ perMinute: 0, burst: 1, now: () => Date.now() });
+    pacer.observe({ key: 'org', status: 429, headers: budget({ remaining: 0, reset: '2026-05-19T10:01Z' }) });
+    const next = tracked(pacer.take('org'));
+    await settle();
+    expect(next.done).toBe(true);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('still serves live requests before backfill requests when the budget frees a turn', async () => {
+    const pacer = paced();
+    alone(pacer, { downTo: 0, reset: '2026-05-19T10:01Z' });
+    const order: string[] = [];
+    void pacer.take('org', 'backfill').then(() => order.push('backfill'));
+    void pacer.take('org', 'live').then(() => order.push('live'));
+    await jest.advanceTimersByTimeAsync(30_500);
+    expect(order).toEqual(['live']);
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect(order).toEqual(['live', 'backfill']);
+  });
+
+  it('takes an earlier turn at once when a reading moves it', async () => {
+    const pacer = paced();
+    pacer.observe({ key: 'org', status: 429, headers: { 'retry-after': '60' } });
+    const next = tracked(pacer.take('org'));
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(next.done).toBe(false);
+    // Another worker's request was answered: the window has budget again.
+    pacer.observe({ key: 'org', status: 200, headers: budget({ remaining: 40, reset: '2026-05-19T10:02Z' }) });
+    await settle();
+    expect(next.done).toBe(true);
+  });
+
+  // Three workers, each with its own pacer and two request loops, against one org's fixed
+  // one-minute windows of 50 requests that answer 429 beyond them, as the simulator does.
+  it('three workers converge on the org limit: no 429, nearly all of the budget used', async () => {
+    const stamp = (ms: number) => new Date(ms).toISOString().slice(0, 16) + 'Z';
+    const windows = new Map<string, { served: number; refused: number }>();
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const endMs = T0 + 4 * 60_000;
+    let seed = 7;
+    const random = () => (seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647;
+    async function loop(pacer: ReturnType<typeof createPacer>) {
+      for (let n = 0; n < 1_000 && Date.now() < endMs; n++) {
+        await pacer.take('org');
+        await sleep(20 + random() * 150);
+        const w = windows.get(stamp(Date.now())) ?? { served: 0, refused: 0 };
+        windows.set(stamp(Date.now()), w);
+        const status = w.served < 50 ? 200 : 429;
+        if (status === 200) w.served += 1;
+        else w.refused += 1;
+        const headers = budget({ remaining: Math.max(50 - w.served - w.refused, 0), reset: stamp(Date.now() + 60_000) });
+        await sleep(20 + random() * 100);
+        pacer.observe({ key: 'org', status, headers });
+        await sleep(status === 429 ? 30_000 : 30 + random() * 300);
+      }
+    }
+    const workers = [1, 2, 3].map(() => createPacer({ perMinute: 50, burst: 10, now: () => Date.now(), random }));
+    const loops = workers.flatMap((pacer) => [loop(pacer), loop(pacer)]);
+    await jest.advanceTimersByTimeAsync(4 * 60_000 + 60_000);
+    await Promise.all(loops);
+    const full = [...windows.entries()].filter(([minute]) => Date.parse(minute.replace('Z', ':00Z')) >= T0 && Date.parse(minute.replace('Z', ':00Z')) + 60_000 <= endMs);
+    expect(full.length).toBe(3);
+    expect([...windows.values()].reduce((sum, w) => sum + w.refused, 0)).toBe(0);
+    for (const [, w] of full) expect(w.served).toBeGreaterThanOrEqual(47);
+  });
+});

@@ -13,7 +13,10 @@ rules:
   - id: acme-audit                       # lowercase letters, digits, hyphens
     displayName: my-org-atlassian-audit  # optional, defaults to the id
     connection: acme
-    destination: { bucket: audit-logs, prefix: atlassian/audit/ }
+    destination:
+      bucket: audit-logs
+      prefix: atlassian/audit/
+      layout: hourly                     # optional: hourly (<prefix>YYYY/MM/DD/HH/, the default) or hive (<prefix>dt=YYYY-MM-DD/hour=HH/)
     interval: 5m                         # optional, default 5m, at least 1m
     startFrom: 7d                        # optional
     paused: false                        # optional
@@ -110,6 +113,16 @@ describe('parseRules: valid files', () => {
     expect(rule.spec.connection).toEqual({ name: 'acme', orgId: ORG, apiKeyRef: 'file:/run/secrets/atlassian', baseUrl: 'http://127.0.0.1:8080' });
   });
 
+  it('takes a destination layout: hive is kept, hourly (the default) is left out of the spec', () => {
+    const withLayout = (layout: string) => parseRules(file().replace('      prefix:', `      layout: ${layout}\n      prefix:`))[0].spec.destination;
+    expect(withLayout('hive')).toEqual({ bucket: 'audit-logs', prefix: 'atlassian/audit/', layout: 'hive' });
+    // Naming the default changes no schedule that was applied before layouts existed.
+    expect(withLayout('hourly')).toEqual({ bucket: 'audit-logs', prefix: 'atlassian/audit/' });
+    expect(withLayout('hourly')).toEqual(parseRules(file())[0].spec.destination);
+    const flow = parseRules(file().replace('    destination:\n', '    destination: { bucket: b-1, prefix: p/, layout: hive }\n').replace(/      bucket: .*\n      prefix: .*\n/, ''));
+    expect(flow[0].spec.destination).toEqual({ bucket: 'b-1', prefix: 'p/', layout: 'hive' });
+  });
+
   it('lets several rules share a connection', () => {
     const rules = parseRules(file({ extraRules: '  - id: second\n    connection: acme\n    destination: { bucket: other-bucket, prefix: x/ }' }));
     expect(rules.map((r) => r.spec.id)).toEqual(['acme-audit', 'second']);
@@ -163,6 +176,15 @@ describe('parseRules: every bad field is named', () => {
 
   it.each(['https://api.atlassian.com', 'http://127.0.0.1:8080', 'http://localhost:8900', 'http://[::1]:8900'])('accepts baseUrl %j', (baseUrl) => {
     expect(parseRules(file({ connection: `    baseUrl: ${baseUrl}` }))[0].spec.connection.baseUrl).toBe(baseUrl);
+  });
+
+  it.each(['daily', 'Hive', 'HOURLY', '""', '1', 'null', '[hive]'])('a layout %s', (layout) => {
+    const text = file().replace('      prefix:', `      layout: ${layout}\n      prefix:`);
+    expectProblem(text, 'rules[0].destination.layout', 'must be hourly (<prefix>YYYY/MM/DD/HH/) or hive (<prefix>dt=YYYY-MM-DD/hour=HH/)');
+  });
+
+  it('a layout given on the rule instead of its destination', () => {
+    expectProblem(file({ rule: '    layout: hive' }), 'rules[0]', 'layout');
   });
 
   it('an interval under 1m', () => {

@@ -1,0 +1,35 @@
+// audit-collect apply: one schedule per rule in the rules file.
+import { defineCommand } from '../command';
+import { connectClient } from '../connection';
+import { EXIT } from '../exit-codes';
+import { RulesError, checkSecretReferences, loadRules } from '../rules';
+import { applyRules } from '../schedules';
+import { applyText } from '../status-text';
+import { JSON_OPTION, TEMPORAL_ENVIRONMENT, print } from './common';
+
+export const apply = defineCommand({
+  name: 'apply',
+  summary: 'create or update one schedule per rule; idempotent',
+  description: `Creates or updates one Temporal Schedule per rule in the file. Idempotent: applying the same file
+again reports 'unchanged'. The whole file is validated first; a file with errors names every bad
+field, exits 2 and changes no schedule. It also checks that the connections' API-key references
+resolve here (the variable is set, the file readable).`,
+  args: [{ name: 'rules.yaml', description: 'the rules file (see the README)' }],
+  options: {
+    prune: { type: 'boolean', description: 'also delete the schedules of rules no longer in the file' },
+    'skip-secret-check': { type: 'boolean', description: "do not check here that the connections' API-key references resolve" },
+    json: { ...JSON_OPTION, description: 'print the outcomes as JSON' },
+  },
+  examples: ['audit-collect apply rules.yaml', 'audit-collect apply rules.yaml --prune --json'],
+  environment: TEMPORAL_ENVIRONMENT,
+  async run({ options, args }) {
+    const file = args['rules.yaml'];
+    const rules = loadRules(file); // validated before any schedule is touched
+    const secretProblems = options['skip-secret-check'] ? [] : checkSecretReferences(rules);
+    if (secretProblems.length > 0) throw new RulesError(file, secretProblems);
+    const client = await connectClient();
+    const outcomes = await applyRules({ client, rules, prune: options.prune ?? false, taskQueue: process.env.AUDIT_COLLECT_TASK_QUEUE });
+    print({ json: options.json ?? false, value: outcomes, text: () => applyText(outcomes) });
+    return EXIT.ok;
+  },
+});

@@ -1,0 +1,12 @@
+// Pieces several commands share: the rule-id argument, --json, and printing text or JSON.
+import type { ArgSpec, OptionSpec } from '../command';
+
+export const RULE_ID_ARG: ArgSpec<'ruleId'> = { name: 'ruleId', description: "the rule's id, as in the rules file" };
+
+export const JSON_OPTION = { type: 'boolean', description: 'print JSON instead of text' } as const satisfies OptionSpec;
+
+export const TEMPORAL_ENVIRONMENT = "Environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default 'default').";
+
+export function print(params: { json: boolean; value: unknown; text: () => string }): void {
+  console.log(params.json ? JSON.stringify(params.value, null, 2) : params.text());
+}

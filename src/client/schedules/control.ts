@@ -1,0 +1,34 @@
+// Pause, resume and delete a rule's schedule, and read what it runs.
+import type { Client } from '@temporalio/client';
+import { TASK_QUEUE, type RuleSpec } from '../../model/types';
+import { scheduleId } from './ids';
+import { RuleNotFoundError, checkActionDecrypts, describeOrThrow } from './read';
+
+/** The rule a schedule runs, as its action carries it (references only, no secrets). */
+export async function scheduledRule(params: { client: Client; ruleId: string }): Promise<RuleSpec> {
+  const d = await describeOrThrow(params.client, params.ruleId);
+  if (d.action.type !== 'startWorkflow') throw new RuleNotFoundError(params.ruleId);
+  await checkActionDecrypts(params.client, d);
+  return (d.action.args?.[0] as { rule: RuleSpec }).rule;
+}
+
+/** The task queue the rule's schedule starts runs on. */
+export async function scheduledTaskQueue(params: { client: Client; ruleId: string }): Promise<string> {
+  const d = await describeOrThrow(params.client, params.ruleId);
+  return d.action.type === 'startWorkflow' ? d.action.taskQueue : TASK_QUEUE;
+}
+
+export async function pauseRule(params: { client: Client; ruleId: string; reason: string }): Promise<void> {
+  await describeOrThrow(params.client, params.ruleId);
+  await params.client.schedule.getHandle(scheduleId(params.ruleId)).pause(params.reason);
+}
+
+export async function resumeRule(params: { client: Client; ruleId: string }): Promise<void> {
+  await describeOrThrow(params.client, params.ruleId);
+  await params.client.schedule.getHandle(scheduleId(params.ruleId)).unpause('resumed with audit-collect resume');
+}
+
+export async function deleteRule(params: { client: Client; ruleId: string }): Promise<void> {
+  await describeOrThrow(params.client, params.ruleId);
+  await params.client.schedule.getHandle(scheduleId(params.ruleId)).delete();
+}

@@ -1,0 +1,55 @@
+// Rules files for tests, built from typed parameters (the README's format), so each test states only
+// what it is about. Values are written as given, even invalid ones, for tests of bad input.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+
+export interface ConnectionParams {
+  name: string;
+  orgId: string;
+  /** A reference such as `env:NAME` (or, to test refusals, anything else). */
+  apiKey: string;
+  baseUrl?: string;
+  expiresAt?: string;
+}
+
+export interface RuleParams {
+  id: string;
+  connection: string;
+  bucket: string;
+  prefix: string;
+  displayName?: string;
+  interval?: string;
+  startFrom?: string;
+  paused?: boolean;
+  warnNoDataAfter?: string;
+  heartbeatTimeout?: string;
+}
+
+export interface RulesParams {
+  connections: ConnectionParams[];
+  rules: RuleParams[];
+}
+
+export function rulesYaml({ connections, rules }: RulesParams): string {
+  return stringify({
+    connections,
+    rules: rules.map(({ id, displayName, connection, bucket, prefix, ...rest }) => ({
+      id,
+      displayName,
+      connection,
+      destination: { bucket, prefix },
+      ...rest,
+    })),
+  });
+}
+
+/** Writes the rules to `file`, or to rules.yaml in a new temporary directory; returns the path. */
+export function writeRulesFile(
+  params: RulesParams,
+  file = join(mkdtempSync(join(tmpdir(), 'audit-collect-rules-')), 'rules.yaml'),
+): string {
+  writeFileSync(file, rulesYaml(params));
+  return file;
+}
