@@ -4,6 +4,7 @@ import type { SecretResolver } from '../common/secrets';
 import type { Compressor } from '../pipeline/zstd';
 import type { ObjectStore } from '../storage/s3';
 import type { CollectorMetrics } from './metrics';
+import type { NotifierSettings } from './notify';
 
 export interface ActivityDeps {
   source: EventSource;
@@ -18,4 +19,6 @@ export interface ActivityDeps {
   batchMs: number;
   now?: () => number;
   metrics?: CollectorMetrics;
+  /** Where notices about rules go; absent, the notify activity does nothing. */
+  notifier?: NotifierSettings;
 }

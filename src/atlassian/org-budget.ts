@@ -1,16 +1,20 @@
 // What the API says about an org's request budget, turned into when this process may send its next
 // request. Atlassian sends X-RateLimit-Limit, -Remaining and -Reset on every response; several
 // workers spend one org's budget without talking to each other. Each estimates its share of the
-// org's requests (its own responses against how far Remaining fell in the same window) and spreads
-// that share of what remains evenly over the time until reset. When every worker does so, together
-// they spend Remaining by the reset and no faster; whatever the share estimates, a worker whose
-// share of Remaining is under one request waits for the reset, so the last few are not raced for.
+// org's recent requests (its own responses against how far Remaining fell between them, over the
+// last half minute or so) and spreads that share of what remains evenly over the time until reset.
+// When every worker does so, together they spend Remaining by the reset and no faster; a worker
+// whose share of Remaining is under one request waits for the reset, so the last few are not raced
+// for. Workers that stop or start shift the shares within seconds; one back from idle (between
+// runs) is not charged for what others sent meanwhile.
 import { parseReset, retryDelayMs, type Headers } from '../common/errors';
 
 /** A window the API has not described yet (the one after a reset) is taken to last a minute. */
 const WINDOW_MS = 60_000;
-/** How many requests the share seen in earlier windows weighs against this window's count. */
-const PRIOR_WEIGHT = 4;
+/** The share estimate forgets with this time constant. */
+const SHARE_MEMORY_MS = 30_000;
+/** Half a request of "alone" in the estimate: with little recent to go on, it leans to all of it. */
+const SHARE_PRIOR_WEIGHT = 0.5;
 /** After a reset, wait this much more (plus jitter): a clock a little ahead must not come back early. */
 const RESET_MARGIN_MS = 250;
 const RESET_JITTER_MS = 500;
@@ -39,11 +43,14 @@ export interface OrgBudget {
   /** Requests this process let out since `remaining` was read. */
   sentSince: number;
   lastSentAt: number | undefined;
-  /** This window: this process's responses, and the org's requests counted (limit − remaining). */
-  mine: number;
+  /** The org's requests counted in this window (limit − remaining) at the last reading. */
   used: number;
-  /** This process's share of the org's requests in earlier windows. */
-  priorShare: number;
+  /** This process's responses and the org's requests since its previous one, both fading with time. */
+  mine: number;
+  all: number;
+  fadedAt: number;
+  /** The next reading starts a new count: what others sent meanwhile was not at this process's expense. */
+  rebase: boolean;
   /** Drawn at each reading and request, so that a turn stays put until one of them. */
   jitter: number;
 }
@@ -84,48 +91,76 @@ export function readBudget(params: { status: number; headers: Headers; nowMs: nu
     // Retry-After, when sent, is the API's own word on when to come back.
     const retryAfter = header(headers, 'retry-after');
     const retryMs = retryAfter === undefined ? undefined : retryDelayMs({ headers: { 'retry-after': retryAfter }, nowMs, random: () => 0 });
-    return { rateLimited: true, remaining: 0, limit, resetAt: retryMs !== undefined ? nowMs + retryMs : (resetAt ?? nowMs + params.fallbackMs) };
+    return {
+      rateLimited: true,
+      remaining: 0,
+      limit,
+      resetAt: retryMs !== undefined ? nowMs + retryMs : (resetAt ?? nowMs + params.fallbackMs),
+    };
   }
   const remaining = count(header(headers, 'x-ratelimit-remaining'));
   if (remaining === undefined || resetAt === undefined || limit === 0) return undefined;
   return { rateLimited: false, remaining, limit, resetAt };
 }
 
-/** This process's estimated share of the org's requests, from this window and the ones before. */
+/** This process's estimated share of the org's recent requests (all of them until it knows better). */
 export function shareOf(budget: OrgBudget): number {
-  const share = (budget.mine + PRIOR_WEIGHT * budget.priorShare) / (Math.max(budget.used, budget.mine) + PRIOR_WEIGHT);
+  const share = (budget.mine + SHARE_PRIOR_WEIGHT) / (Math.max(budget.all, budget.mine) + SHARE_PRIOR_WEIGHT);
   return Math.min(1, Math.max(share, 1 / Math.max(budget.limit, 1)));
-}
-
-function newWindow(budget: OrgBudget): void {
-  budget.priorShare = shareOf(budget);
-  budget.mine = 0;
-  budget.used = 0;
 }
 
 /** Once the reset has passed unseen, the next window is assumed whole and as long as a minute. */
 function roll(budget: OrgBudget, nowMs: number): void {
   if (nowMs < budget.resetAt) return;
-  newWindow(budget);
+  budget.used = 0;
   budget.remaining = budget.limit;
   budget.sentSince = 0;
   budget.resetAt += Math.ceil((nowMs - budget.resetAt + 1) / WINDOW_MS) * WINDOW_MS;
 }
 
 /** The budget after a response's reading. */
-export function observe(params: { budget: OrgBudget | undefined; reading: BudgetReading; nowMs: number; defaultLimit: number; random: () => number }): OrgBudget {
+export function observe(params: {
+  budget: OrgBudget | undefined;
+  reading: BudgetReading;
+  nowMs: number;
+  defaultLimit: number;
+  random: () => number;
+}): OrgBudget {
   const { reading, nowMs } = params;
   const limit = reading.limit ?? Math.max(params.defaultLimit, reading.remaining + 1);
-  const budget = params.budget ?? { remaining: limit, limit, resetAt: reading.resetAt, sentSince: 0, lastSentAt: undefined, mine: 0, used: 0, priorShare: 1, jitter: 0.5 };
+  const budget = params.budget ?? {
+    remaining: limit,
+    limit,
+    resetAt: reading.resetAt,
+    sentSince: 0,
+    lastSentAt: undefined,
+    used: 0,
+    mine: 0,
+    all: 0,
+    fadedAt: nowMs,
+    rebase: true,
+    jitter: 0.5,
+  };
   roll(budget, nowMs);
   budget.limit = limit;
   budget.jitter = params.random();
   const newer = reading.resetAt > budget.resetAt + NEW_WINDOW_MS;
   // A response from a window that has passed says nothing about this one (a 429 always does).
   if (!reading.rateLimited && reading.resetAt < budget.resetAt - NEW_WINDOW_MS) return budget;
-  if (newer) newWindow(budget);
-  budget.mine += 1;
-  budget.used = Math.max(budget.used, limit - reading.remaining);
+  if (newer) budget.used = 0;
+  const used = limit - reading.remaining;
+  const fade = Math.exp(-(nowMs - budget.fadedAt) / SHARE_MEMORY_MS);
+  budget.mine *= fade;
+  budget.all *= fade;
+  budget.fadedAt = nowMs;
+  // The first reading, and the first after idling, counts since the window's start or the idle
+  // spell's: not this process's share. Only the readings after it measure one.
+  if (!budget.rebase) {
+    budget.mine += 1;
+    budget.all += Math.max(used - budget.used, 0);
+  }
+  budget.rebase = false;
+  budget.used = Math.max(budget.used, used);
   // Responses to concurrent requests may arrive out of order: the lowest Remaining is the latest.
   if (newer || reading.rateLimited || reading.remaining <= budget.remaining) {
     budget.remaining = reading.remaining;
@@ -153,4 +188,9 @@ export function noteSent(params: { budget: OrgBudget | undefined; nowMs: number;
   budget.sentSince += 1;
   budget.lastSentAt = params.nowMs;
   budget.jitter = params.random();
+}
+
+/** This process had nothing to send for a while: what others sent meanwhile says nothing of its share. */
+export function noteIdle(budget: OrgBudget | undefined): void {
+  if (budget) budget.rebase = true;
 }

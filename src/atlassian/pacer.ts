@@ -4,9 +4,7 @@
 // workers on one org share. Live collection and backfills share both; live requests go first, so
 // a backfill at any concurrency only uses what live collection leaves.
 import type { Headers } from '../common/errors';
-import { noteSent, observe, readBudget, waitMs, shareOf, type OrgBudget } from './org-budget';
-import { appendFileSync } from 'node:fs';
-const DBG = (line: string) => process.env.BUDGET_DEBUG_DIR && appendFileSync(`${process.env.BUDGET_DEBUG_DIR}/pacer-${process.pid}.log`, `${new Date().toISOString()} ${line}\n`);
+import { noteIdle, noteSent, observe, readBudget, waitMs, type OrgBudget } from './org-budget';
 
 /** `live` requests are served before any waiting `backfill` request. */
 export type Priority = 'live' | 'backfill';
@@ -24,10 +22,14 @@ interface Bucket {
   waiting: Record<Priority, Array<() => void>>;
   timer: ReturnType<typeof setTimeout> | undefined;
   budget: OrgBudget | undefined;
+  /** Since when nothing has waited (undefined while something does). */
+  emptySince: number | undefined;
 }
 
 /** What a 429 without Retry-After or a reset header holds the org's requests back for. */
 const RATE_LIMITED_FALLBACK_MS = 30_000;
+/** Nothing asked for this long: idle (between runs), not between two pages of one. */
+const IDLE_MS = 5_000;
 
 /**
  * A token bucket per key (`perMinute` requests a minute on average, bursts up to `burst`), and the
@@ -42,7 +44,14 @@ export function createPacer(params: { perMinute: number; burst: number; now?: ()
   function bucketOf(key: string): Bucket {
     let b = buckets.get(key);
     if (!b) {
-      b = { tokens: params.burst, at: now(), waiting: { live: [], backfill: [] }, timer: undefined, budget: undefined };
+      b = {
+        tokens: params.burst,
+        at: now(),
+        waiting: { live: [], backfill: [] },
+        timer: undefined,
+        budget: undefined,
+        emptySince: undefined,
+      };
       buckets.set(key, b);
     }
     return b;
@@ -67,13 +76,14 @@ export function createPacer(params: { perMinute: number; burst: number; now?: ()
       if (budgetWaitMs > 0) break;
       b.tokens -= 1;
       noteSent({ budget: b.budget, nowMs: now(), random });
-      DBG(`SEND ${next === b.waiting.live ? 'live' : 'backfill'} waiting=${b.waiting.live.length}/${b.waiting.backfill.length} share=${b.budget ? shareOf(b.budget).toFixed(2) : '-'} rem=${b.budget?.remaining} sent=${b.budget?.sentSince} tokens=${b.tokens.toFixed(1)}`);
       next.shift()!();
     }
-    if (b.waiting.live.length === 0 && b.waiting.backfill.length === 0) return;
+    if (b.waiting.live.length === 0 && b.waiting.backfill.length === 0) {
+      b.emptySince = now();
+      return;
+    }
     const tokenWaitMs = b.tokens < 1 ? Math.ceil((1 - b.tokens) / refillPerMs) : 0;
     const wait = Math.max(tokenWaitMs, budgetWaitMs);
-    DBG(`WAIT ${wait} token=${tokenWaitMs} budget=${budgetWaitMs} waiting=${b.waiting.live.length}/${b.waiting.backfill.length}`);
     b.timer = setTimeout(() => {
       b.timer = undefined;
       refill(b);
@@ -87,6 +97,8 @@ export function createPacer(params: { perMinute: number; burst: number; now?: ()
     take(key: string, priority: Priority = 'live'): Promise<void> {
       if (params.perMinute <= 0) return Promise.resolve();
       const bucket = bucketOf(key);
+      if (bucket.emptySince !== undefined && now() - bucket.emptySince > IDLE_MS) noteIdle(bucket.budget);
+      bucket.emptySince = undefined;
       return new Promise<void>((resolve) => {
         bucket.waiting[priority].push(resolve);
         if (bucket.timer === undefined) serve(bucket);
@@ -100,7 +112,6 @@ export function createPacer(params: { perMinute: number; burst: number; now?: ()
       if (!reading) return;
       const bucket = bucketOf(key);
       bucket.budget = observe({ budget: bucket.budget, reading, nowMs, defaultLimit: params.perMinute, random });
-      DBG(`OBS ${status} rem=${headers['x-ratelimit-remaining']} reset=${headers['x-ratelimit-reset']} share=${shareOf(bucket.budget).toFixed(2)} mine=${bucket.budget.mine} used=${bucket.budget.used}`);
       // A waiting request's turn may have moved, earlier or later.
       if (bucket.timer !== undefined) serve(bucket);
     },

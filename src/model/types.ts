@@ -97,6 +97,17 @@ export interface CollectResult extends CollectState {
   run: RunSummary;
   /** Absent in results of runs from before health was recorded. */
   health?: RunHealth;
+  /**
+   * The last notice sent about the rule (`paused` or `failing` until a `recovered` follows), so
+   * that a flapping rule is not announced again and again. Absent when none was sent.
+   */
+  notice?: NoticeSent;
+}
+
+/** A notice the notifier delivered: its kind and when (ISO). */
+export interface NoticeSent {
+  kind: 'paused' | 'failing' | 'recovered';
+  at: string;
 }
 
 export interface CollectInput {

@@ -1,7 +1,7 @@
 // The worker's configuration, read once from the environment and validated with a schema.
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_SECRET_ENV_PATTERN } from '../common/secrets';
+import { DEFAULT_SECRET_ENV_PATTERN, baseUrlProblem } from '../common/secrets';
 import { TASK_QUEUE } from '../model/types';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -13,7 +13,8 @@ const regex = z.string().transform((source, ctx) => {
     return z.NEVER;
   }
 });
-const int = (min: number, max: number) => z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().min(min).max(max));
+const int = (min: number, max: number) =>
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().min(min).max(max));
 
 const EnvSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
@@ -32,7 +33,13 @@ const EnvSchema = z.object({
    * workflow; 0 writes one object per batch. Longer means fewer Temporal turns while catching up.
    */
   AUDIT_COLLECT_BATCH_SECONDS: int(0, 300).default('20'),
-  /** Where the worker serves Prometheus metrics (GET /metrics), as host:port, or `off`. */
+  /**
+   * On SIGTERM or SIGINT the worker stops polling and lets in-flight batches finish for this long;
+   * a batch still running then is cancelled and retried on another worker from its heartbeat.
+   * Keep it above AUDIT_COLLECT_BATCH_SECONDS, and the orchestrator's kill timeout above it.
+   */
+  AUDIT_COLLECT_SHUTDOWN_GRACE_SECONDS: int(0, 3_600).default('60'),
+  /** Where the worker serves GET /metrics (Prometheus), /healthz and /readyz, as host:port, or `off`. */
   AUDIT_COLLECT_METRICS_ADDRESS: z
     .string()
     .regex(/^(off|[A-Za-z0-9.:[\]-]+:\d{1,5})$/, 'must be host:port such as 127.0.0.1:9464 (0.0.0.0:9464 in a container), or off')
@@ -47,6 +54,21 @@ const EnvSchema = z.object({
   /** json: one JSON object a line, for log shippers; text: the SDK's plain format. */
   AUDIT_COLLECT_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
   AUDIT_COLLECT_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /**
+   * Where notices go when a rule needs a human, has been failing for two intervals, or recovers
+   * (unset: none). A secret (a Slack webhook URL holds its token): https only, never echoed.
+   */
+  AUDIT_COLLECT_NOTIFY_WEBHOOK_URL: z
+    .string()
+    .refine(
+      (v) => baseUrlProblem(v) === undefined,
+      'must be an https:// URL (http:// only to a loopback host: 127.0.0.0/8, localhost, [::1])',
+    )
+    .optional(),
+  /** json: the notice's fields; slack: a Slack-compatible `{ "text": ... }`. */
+  AUDIT_COLLECT_NOTIFY_FORMAT: z.enum(['json', 'slack']).default('json'),
+  /** The Temporal Web UI's base URL, for the run's link in notices (the CLI reads it too). */
+  AUDIT_COLLECT_WEB_UI: z.string().url('must be a URL such as https://temporal.example.com').default('http://127.0.0.1:8233'),
 });
 
 /** Variables that changed name: setting the old one is an error, not silently ignored. */

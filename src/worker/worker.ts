@@ -1,7 +1,7 @@
 // Builds a Temporal worker for the collector: real clients injected into the activities.
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createCollectorMetrics } from '../activities/metrics';
+import { createCollectorMetrics, type CollectorMetrics } from '../activities/metrics';
 import { createAtlassianClient } from '../atlassian/client';
 import { createPacer } from '../atlassian/pacer';
 import { createS3Client, createS3Store } from '../storage/s3';
@@ -13,12 +13,23 @@ import { dataConverterFromEnv } from '../common/encryption';
 import { redactFromLogs } from './telemetry';
 import { TemporalConfigError, connectTemporal, loadTemporalConnection } from '../common/temporal-connection';
 
-export async function createCollectorWorker(params: { config: WorkerConfig; connection?: NativeConnection }): Promise<Worker> {
+/** Shutdown gives up this long after the grace period if a cancelled batch never returns. */
+const FORCE_AFTER_GRACE_MS = 15_000;
+
+export async function createCollectorWorker(params: {
+  config: WorkerConfig;
+  connection?: NativeConnection;
+  /** The caller's, to read lag from; else one on the runtime's meter. */
+  metrics?: CollectorMetrics;
+}): Promise<Worker> {
   const { config } = params;
   const temporal = params.connection ? { connection: params.connection, namespace: config.TEMPORAL_NAMESPACE } : await connectNative();
   const { connection } = temporal;
-  const metrics = createCollectorMetrics(Runtime.instance().metricMeter);
-  const secrets = createSecretResolver({ envPattern: config.AUDIT_COLLECT_SECRET_ENV_PATTERN, secretsDir: config.AUDIT_COLLECT_SECRETS_DIR });
+  const metrics = params.metrics ?? createCollectorMetrics({ meter: Runtime.instance().metricMeter });
+  const secrets = createSecretResolver({
+    envPattern: config.AUDIT_COLLECT_SECRET_ENV_PATTERN,
+    secretsDir: config.AUDIT_COLLECT_SECRETS_DIR,
+  });
   const activities = createActivities({
     source: createAtlassianClient({
       onResponse: (response) => metrics.apiResponse(response),
@@ -28,11 +39,22 @@ export async function createCollectorWorker(params: { config: WorkerConfig; conn
     store: createS3Store(createS3Client({ forcePathStyle: config.AUDIT_COLLECT_S3_FORCE_PATH_STYLE })),
     compressor: createZstd(),
     // Every resolved API key is also masked in the logs, should any message ever carry one.
-    secrets: { resolve: (params) => { const key = secrets.resolve(params); redactFromLogs(key); return key; } },
+    secrets: {
+      resolve: (params) => {
+        const key = secrets.resolve(params);
+        redactFromLogs(key);
+        return key;
+      },
+    },
     metrics,
     pageLimit: config.AUDIT_COLLECT_PAGE_LIMIT,
     pagesPerObject: config.AUDIT_COLLECT_PAGES_PER_OBJECT,
     batchMs: config.AUDIT_COLLECT_BATCH_SECONDS * 1000,
+    notifier: {
+      webhookUrl: config.AUDIT_COLLECT_NOTIFY_WEBHOOK_URL,
+      format: config.AUDIT_COLLECT_NOTIFY_FORMAT,
+      webUiUrl: config.AUDIT_COLLECT_WEB_UI,
+    },
   });
   return Worker.create({
     connection,
@@ -41,6 +63,9 @@ export async function createCollectorWorker(params: { config: WorkerConfig; conn
     workflowBundle: { codePath: workflowBundlePath() },
     dataConverter: dataConverterFromEnv(),
     activities,
+    // Batches in flight when shutdown starts may finish; then they are cancelled (see run.ts).
+    shutdownGraceTime: config.AUDIT_COLLECT_SHUTDOWN_GRACE_SECONDS * 1000,
+    shutdownForceTime: config.AUDIT_COLLECT_SHUTDOWN_GRACE_SECONDS * 1000 + FORCE_AFTER_GRACE_MS,
   });
 }
 

@@ -1,4 +1,13 @@
-import { ApplicationFailure, proxyActivities, workflowInfo, ActivityFailure, metricMeter, setCurrentDetails } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  proxyActivities,
+  workflowInfo,
+  ActivityFailure,
+  metricMeter,
+  setCurrentDetails,
+  patched,
+  condition,
+} from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import {
@@ -8,11 +17,14 @@ import {
   type CollectInput,
   type CollectResult,
   type CollectState,
+  type RuleSpec,
   type RunSummary,
 } from '../model/types';
 import { normalizeState } from '../model/position';
 import { stateAfter } from '../model/state';
 import { carryHealth } from '../model/health';
+import { parseDuration } from '../model/duration';
+import { FAILING_AFTER_INTERVALS, createNotices, previousNotice, withNotice, type Notices } from './notices';
 
 const { resolveStart, pauseRule } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -50,12 +62,18 @@ function isCollectResult(value: unknown): value is CollectResult {
 export async function collectWorkflow(input: CollectInput): Promise<CollectResult> {
   const { rule } = input;
   const { collectBatch } = batchActivities((rule.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT) as Duration);
-  const lastResult = workflowInfo().lastResult;
+  const { lastResult, lastFailure } = workflowInfo();
+  // Runs that started before notices replay without them (and so issue the same commands).
+  const notices: Notices | undefined = patched('notify-v1')
+    ? createNotices({ rule, previous: previousNotice({ lastResult, lastFailure }) })
+    : undefined;
   // Activities only fail for good on needs-a-human errors: pause the rule with the reason, then fail the run.
   const pauseAndFail = async (err: unknown): Promise<never> => {
     const failure = needsAHuman(rule.id, err);
     await pauseRule({ ruleId: rule.id, note: failure.message });
-    throw failure;
+    if (!notices) throw failure;
+    await notices.paused(failure.message);
+    throw withNotice(failure, notices.last());
   };
   // The batch also reads the rule's checkpoint and starts from whichever is further along.
   let state: CollectState = normalizeState(
@@ -67,7 +85,8 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
     let batch: BatchResult;
     try {
       // The summary names the batch in the Web UI's event history and timeline.
-      batch = await collectBatch.executeWithOptions({ summary: batchSummary(rule.id, run.batches + 1, state) }, [{ rule, state }]);
+      const pending = collectBatch.executeWithOptions({ summary: batchSummary(rule.id, run.batches + 1, state) }, [{ rule, state }]);
+      batch = await (notices ? watchFailing({ batch: pending, rule, batchNo: run.batches + 1, notices }) : pending);
     } catch (err) {
       return pauseAndFail(err);
     }
@@ -80,6 +99,10 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
     run.objectKeys.push(...batch.keys.slice(0, MAX_KEYS_IN_RESULT - run.objectKeys.length));
     setCurrentDetails(runDetails(rule.id, run, state));
   }
+  await notices?.recovered(
+    (since) =>
+      `first successful run since the ${since.kind} notice of ${since.at}: ${run.events} events in ${run.batches} batch${run.batches === 1 ? '' : 'es'}, cursor at processedAt ${state.lastProcessedAt ?? '(no events yet)'}`,
+  );
   const nowMs = Date.now();
   // Replay-safe: the SDK records workflow metrics only when the code first runs, not on replay.
   metricMeter
@@ -93,7 +116,31 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
     totals: state.totals,
     run,
     health: carryHealth({ previous: isCollectResult(lastResult) ? lastResult.health : undefined, nowMs, events: run.events }),
+    ...(notices?.last() ? { notice: notices.last() } : {}),
   };
+}
+
+const DEFAULT_INTERVAL_MS = 5 * 60_000;
+
+/**
+ * The batch, raced against a timer of two of the rule's intervals: when the timer wins, the batch
+ * has been retrying that long, and the rule is announced as failing while the batch keeps trying.
+ * The timer is cancelled when the batch settles.
+ */
+async function watchFailing<T>(params: { batch: Promise<T>; rule: RuleSpec; batchNo: number; notices: Notices }): Promise<T> {
+  const { rule } = params;
+  let settled = false;
+  const batch = params.batch.finally(() => {
+    settled = true;
+  });
+  const afterMs = FAILING_AFTER_INTERVALS * (parseDuration(rule.interval) ?? DEFAULT_INTERVAL_MS);
+  void condition(() => settled, afterMs).then((done) => {
+    if (!done)
+      params.notices.failing(
+        `batch ${params.batchNo} has been retrying for more than ${FAILING_AFTER_INTERVALS} intervals (${FAILING_AFTER_INTERVALS} x ${rule.interval}); it keeps retrying`,
+      );
+  });
+  return batch;
 }
 
 function batchSummary(ruleId: string, n: number, state: CollectState): string {

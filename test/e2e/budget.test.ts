@@ -25,7 +25,7 @@ const DAY = 86_400_000;
 const EVENTS = 50_000;
 const RULES = ['budget-1', 'budget-2', 'budget-3', 'budget-4', 'budget-5', 'budget-6'];
 const BACKFILL_RULE = RULES[0];
-const WORKER_ENV = { ATLASSIAN_TEST_API_KEY: API_KEY, AUDIT_COLLECT_METRICS_ADDRESS: 'off', BUDGET_DEBUG_DIR: '/tmp/budgetsim/dbg' };
+const WORKER_ENV = { ATLASSIAN_TEST_API_KEY: API_KEY, AUDIT_COLLECT_METRICS_ADDRESS: 'off' };
 
 let sim: Simulator;
 let client: Client;
@@ -40,7 +40,8 @@ async function triggeredRun(ruleId: string): Promise<{ result: Promise<CollectRe
   await schedule.trigger(ScheduleOverlapPolicy.SKIP);
   for (let n = 0; n < 120; n++) {
     const action = (await schedule.describe()).info.recentActions.at(-1);
-    if (action) return { result: client.workflow.getHandle(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId).result() };
+    if (action)
+      return { result: client.workflow.getHandle(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId).result() };
     await sleep(250);
   }
   throw new Error(`the triggered run of ${ruleId} did not start; is a worker running?`);
@@ -63,7 +64,11 @@ async function verify(ruleId: string, args: string[] = []) {
 /** events-stream requests and 429s per minute window; the budget used over the whole windows inside [fromMs, toMs]. */
 function budgetFigures(stats: SimulatorStats, window: { fromMs: number; toMs: number }) {
   const minutes = Object.entries(stats.minutes)
-    .map(([minute, paths]) => ({ minute, startMs: Date.parse(minute.replace('Z', ':00Z')), ...(paths['events-stream'] ?? { requests: 0, rateLimited: 0 }) }))
+    .map(([minute, paths]) => ({
+      minute,
+      startMs: Date.parse(minute.replace('Z', ':00Z')),
+      ...(paths['events-stream'] ?? { requests: 0, rateLimited: 0 }),
+    }))
     .sort((a, b) => a.startMs - b.startMs);
   const whole = minutes.filter((m) => m.startMs >= window.fromMs && m.startMs + 60_000 <= window.toMs);
   const served = whole.reduce((sum, m) => sum + m.requests - m.rateLimited, 0);
@@ -78,7 +83,13 @@ function budgetFigures(stats: SimulatorStats, window: { fromMs: number; toMs: nu
 
 beforeAll(async () => {
   useTestEnv({ ATLASSIAN_TEST_API_KEY: API_KEY });
-  sim = await startSimulator({ seed: 23, orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: EVENTS }], rateLimitPerMinute: LIMIT, seedSpanMs: 8 * DAY, lateFraction: 0.02 });
+  sim = await startSimulator({
+    seed: 23,
+    orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: EVENTS }],
+    rateLimitPerMinute: LIMIT,
+    seedSpanMs: 8 * DAY,
+    lateFraction: 0.02,
+  });
   client = await temporalClient();
   await createBucket(BUCKET);
   rulesFile = join(mkdtempSync(join(tmpdir(), 'audit-collect-budget-')), 'rules.yaml');

@@ -113,7 +113,8 @@ describe('createPacer with the API budget headers', () => {
   const at = () => Date.now() - T0;
   /** Readings as this process alone would see them: Remaining falls by its own requests only. */
   function alone(pacer: ReturnType<typeof createPacer>, params: { downTo: number; reset: string }) {
-    for (let remaining = 49; remaining >= params.downTo; remaining--) pacer.observe({ key: 'org', status: 200, headers: budget({ remaining, reset: params.reset }) });
+    for (let remaining = 49; remaining >= params.downTo; remaining--)
+      pacer.observe({ key: 'org', status: 200, headers: budget({ remaining, reset: params.reset }) });
   }
 
   beforeEach(() => {
@@ -160,7 +161,7 @@ describe('createPacer with the API budget headers', () => {
     expect(live.done).toBe(true);
   });
 
-  it("reads a minute-precision reset whose minute has just begun as the window that just ended", async () => {
+  it('reads a minute-precision reset whose minute has just begun as the window that just ended', async () => {
     const pacer = paced();
     // Sent at 10:00:59.9 in the window ending at 10:01:00 and read at 10:01:00.2 (T0 + 30.2 s).
     await jest.advanceTimersByTimeAsync(30_200);
@@ -202,6 +203,24 @@ describe('createPacer with the API budget headers', () => {
     expect(s.done).toBe(false);
     await jest.advanceTimersByTimeAsync(30_500);
     expect(s.done).toBe(true);
+  });
+
+  it('after an idle spell, what others sent meanwhile does not count against its share', async () => {
+    const reset = '2026-05-19T10:01Z';
+    const pacer = paced();
+    alone(pacer, { downTo: 40, reset });
+    await pacer.take('org');
+    pacer.observe({ key: 'org', status: 200, headers: budget({ remaining: 39, reset }) });
+    // Idle for 10 s (between two runs), while other workers spend 36 of the 39 left.
+    await jest.advanceTimersByTimeAsync(10_000);
+    await pacer.take('org');
+    pacer.observe({ key: 'org', status: 200, headers: budget({ remaining: 2, reset }) });
+    // Its share is still all of what is left: the 2 spread over the 20 s to the reset, not a wait for it.
+    const next = tracked(pacer.take('org'));
+    await jest.advanceTimersByTimeAsync(9_999);
+    expect(next.done).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(next.done).toBe(true);
   });
 
   it('ignores headers that carry no budget: a Limit of 0 (no limit in force), or no Remaining', async () => {
@@ -274,7 +293,9 @@ describe('createPacer with the API budget headers', () => {
     const loops = workers.flatMap((pacer) => [loop(pacer), loop(pacer)]);
     await jest.advanceTimersByTimeAsync(4 * 60_000 + 60_000);
     await Promise.all(loops);
-    const full = [...windows.entries()].filter(([minute]) => Date.parse(minute.replace('Z', ':00Z')) >= T0 && Date.parse(minute.replace('Z', ':00Z')) + 60_000 <= endMs);
+    const full = [...windows.entries()].filter(
+      ([minute]) => Date.parse(minute.replace('Z', ':00Z')) >= T0 && Date.parse(minute.replace('Z', ':00Z')) + 60_000 <= endMs,
+    );
     expect(full.length).toBe(3);
     expect([...windows.values()].reduce((sum, w) => sum + w.refused, 0)).toBe(0);
     for (const [, w] of full) expect(w.served).toBeGreaterThanOrEqual(47);

@@ -1,10 +1,12 @@
 // audit-collect apply: one schedule per rule in the rules file.
+import { runChecks } from '../check/run';
+import { checkText } from '../check/text';
 import { defineCommand } from '../command';
 import { connectClient } from '../connection';
 import { EXIT } from '../exit-codes';
 import { RulesError, checkSecretReferences, loadRules } from '../rules';
 import { applyRules } from '../schedules';
-import { applyText } from '../status-text';
+import { applyText, styleFor } from '../status-text';
 import { JSON_OPTION, TEMPORAL_ENVIRONMENT, print } from './common';
 
 export const apply = defineCommand({
@@ -18,15 +20,25 @@ resolve here (the variable is set, the file readable).`,
   options: {
     prune: { type: 'boolean', description: 'also delete the schedules of rules no longer in the file' },
     'skip-secret-check': { type: 'boolean', description: "do not check here that the connections' API-key references resolve" },
+    check: { type: 'boolean', description: "first run 'audit-collect check' (on stderr); apply only if every check passes" },
     json: { ...JSON_OPTION, description: 'print the outcomes as JSON' },
   },
-  examples: ['audit-collect apply rules.yaml', 'audit-collect apply rules.yaml --prune --json'],
+  examples: ['audit-collect apply rules.yaml', 'audit-collect apply rules.yaml --prune --json', 'audit-collect apply rules.yaml --check'],
   environment: TEMPORAL_ENVIRONMENT,
   async run({ options, args }) {
     const file = args['rules.yaml'];
     const rules = loadRules(file); // validated before any schedule is touched
     const secretProblems = options['skip-secret-check'] ? [] : checkSecretReferences(rules);
     if (secretProblems.length > 0) throw new RulesError(file, secretProblems);
+    if (options.check) {
+      // On stderr, so that stdout stays apply's own output (and its --json).
+      const preflight = await runChecks({ rules });
+      console.error(checkText(preflight, styleFor(process.stderr)));
+      if (!preflight.ok) {
+        console.error('audit-collect apply: a check failed; no schedule was changed.');
+        return EXIT.failed;
+      }
+    }
     const client = await connectClient();
     const outcomes = await applyRules({ client, rules, prune: options.prune ?? false, taskQueue: process.env.AUDIT_COLLECT_TASK_QUEUE });
     print({ json: options.json ?? false, value: outcomes, text: () => applyText(outcomes) });

@@ -2,6 +2,7 @@
 import type { Command } from '../command';
 import { apply } from './apply';
 import { backfill } from './backfill';
+import { check } from './check';
 import { codecServer } from './codec-server';
 import { deleteCommand } from './delete';
 import { help } from './help';
@@ -16,6 +17,7 @@ import { worker } from './worker';
 export const COMMANDS: readonly Command[] = [
   worker,
   codecServer,
+  check,
   apply,
   list,
   status,

@@ -1,16 +1,19 @@
 // audit-collect worker: polls the task queue and runs the collection runs and their batches.
 import { readWorkerConfig } from '../../worker/config';
-import type * as TelemetryModule from '../../worker/telemetry';
-import type * as WorkerModule from '../../worker/worker';
+import type * as RunModule from '../../worker/run';
 import { defineCommand } from '../command';
 import { EXIT } from '../exit-codes';
 
 export const worker = defineCommand({
   name: 'worker',
-  summary: 'run a worker (Ctrl-C stops it after in-flight work)',
-  description: `Runs a worker: it polls the task queue and runs the collection runs and their batches. Ctrl-C
-(or SIGTERM) stops it after in-flight work. Logs go to stdout, one JSON object a line with
-time, level, message, ruleId, workflowId and runId; secrets are never written.`,
+  summary: 'run a worker (SIGTERM or Ctrl-C drains in-flight work, then exits 0)',
+  description: `Runs a worker: it polls the task queue and runs the collection runs and their batches.
+SIGTERM or Ctrl-C stops polling and gives in-flight batches AUDIT_COLLECT_SHUTDOWN_GRACE_SECONDS to
+finish (a batch still running then is cancelled and resumes on another worker from its last
+object), then exits 0; a second signal exits at once. GET /metrics, /healthz (alive) and /readyz
+(polling; 503 while starting or draining) are served on AUDIT_COLLECT_METRICS_ADDRESS. Logs go to
+stdout, one JSON object a line with time, level, message, ruleId, workflowId and runId; secrets
+are never written.`,
   args: [],
   options: {},
   examples: [
@@ -22,7 +25,9 @@ time, level, message, ruleId, workflowId and runId; secrets are never written.`,
   AWS_REGION, AWS_ENDPOINT_URL_S3, AWS credentials; AUDIT_COLLECT_S3_FORCE_PATH_STYLE=true for
                                             S3-compatible servers
   the API-key variables or files the rules' connections name (env:NAME, file:/path)
-  AUDIT_COLLECT_METRICS_ADDRESS             Prometheus endpoint host:port, or off (127.0.0.1:9464)
+  AUDIT_COLLECT_METRICS_ADDRESS             host:port of /metrics, /healthz, /readyz, or off
+                                            (127.0.0.1:9464)
+  AUDIT_COLLECT_SHUTDOWN_GRACE_SECONDS      how long in-flight batches may finish on SIGTERM (60)
   AUDIT_COLLECT_LOG_FORMAT                  json (default) or text
   AUDIT_COLLECT_LOG_LEVEL                   TRACE, DEBUG, INFO (default), WARN, ERROR
   AUDIT_COLLECT_TASK_QUEUE, AUDIT_COLLECT_HTTP_TIMEOUT_MS, AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE,
@@ -31,19 +36,8 @@ time, level, message, ruleId, workflowId and runId; secrets are never written.`,
   async run() {
     // Loaded only here, as the other commands do not need the worker's native runtime; with require,
     // since under tsx's CommonJS loading import() would not resolve the .ts files.
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { createCollectorWorker } = require('../../worker/worker') as typeof WorkerModule;
-    const { installTelemetry } = require('../../worker/telemetry') as typeof TelemetryModule;
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    const config = readWorkerConfig();
-    installTelemetry({ config });
-    const worker = await createCollectorWorker({ config });
-    const metrics =
-      config.AUDIT_COLLECT_METRICS_ADDRESS === 'off' ? 'metrics off' : `metrics at http://${config.AUDIT_COLLECT_METRICS_ADDRESS}/metrics`;
-    console.error(`worker polling task queue '${config.AUDIT_COLLECT_TASK_QUEUE}' on ${config.TEMPORAL_ADDRESS}; ${metrics}`);
-    await worker.run();
-    // Closing the connection lets the SDK's runtime shut down, so the process exits.
-    await worker.connection?.close();
-    return EXIT.ok;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runWorker } = require('../../worker/run') as typeof RunModule;
+    return (await runWorker({ config: readWorkerConfig() })) === 0 ? EXIT.ok : EXIT.failed;
   },
 });

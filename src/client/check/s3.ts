@@ -1,0 +1,97 @@
+// Per bucket: the four things the worker and check do with S3, on a probe object under
+// _audit-collect/probe/, each on its own line with the IAM action to grant when it is denied.
+import { randomBytes } from 'node:crypto';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ErrorType, classifyS3Error } from '../../common/errors';
+import { adviceFrom, fail, pass, warn, type CheckResult } from './result';
+
+export const PROBE_PREFIX = '_audit-collect/probe/';
+
+type Outcome = { ok: true } | { ok: false; denied: boolean; code: string; message: string };
+
+async function attempt(params: { bucket: string; key: string; reading: boolean; send: () => Promise<unknown> }): Promise<Outcome> {
+  try {
+    await params.send();
+    return { ok: true };
+  } catch (error) {
+    const failure = classifyS3Error({
+      error,
+      bucket: params.bucket,
+      key: params.key,
+      operation: params.reading ? 'GetObject' : 'PutObject',
+    });
+    const { name, Code } = error as { name?: string; Code?: string };
+    return {
+      ok: false,
+      denied: failure.type === ErrorType.S3AccessDenied,
+      code: Code ?? name ?? 'Error',
+      message: adviceFrom(failure.message),
+    };
+  }
+}
+
+export async function checkBucket(params: { s3: S3Client; bucket: string; probeId?: string }): Promise<CheckResult[]> {
+  const { s3, bucket } = params;
+  const key = `${PROBE_PREFIX}${params.probeId ?? randomBytes(8).toString('hex')}.txt`;
+  const name = (action?: string) => (action ? `bucket ${bucket} ${action}` : `bucket ${bucket}`);
+  const objects = `arn:aws:s3:::${bucket}/*`;
+  const denied = (operation: string, outcome: { code: string }) => `${operation} was denied (${outcome.code})`;
+
+  const put = await attempt({
+    bucket,
+    key,
+    reading: false,
+    send: () => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'audit-collect check probe\n', ContentType: 'text/plain' })),
+  });
+  // A missing bucket, bad credentials or an unreachable server: one line says it for all four.
+  if (!put.ok && !put.denied) return [fail(name(), put.message)];
+  const results: CheckResult[] = [
+    put.ok
+      ? pass(name('s3:PutObject'), `wrote s3://${bucket}/${key}`)
+      : fail(
+          name('s3:PutObject'),
+          `${denied('PutObject', put)}: grant the worker s3:PutObject on ${objects} (it writes objects and its checkpoint)`,
+        ),
+  ];
+
+  const get = await attempt({ bucket, key, reading: true, send: () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })) });
+  // Without the probe (its PutObject was denied), "no such key" shows that reading is allowed.
+  const readable = get.ok || (!put.ok && get.code === 'NoSuchKey');
+  if (readable)
+    results.push(pass(name('s3:GetObject'), put.ok ? `read it back` : `a read of a missing key answered NoSuchKey, as it should`));
+  else if (get.denied)
+    results.push(
+      fail(name('s3:GetObject'), `${denied('GetObject', get)}: grant the worker s3:GetObject on ${objects} (it reads its checkpoint)`),
+    );
+  else results.push(fail(name('s3:GetObject'), get.message));
+
+  const list = await attempt({
+    bucket,
+    key,
+    reading: true,
+    send: () => s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: PROBE_PREFIX, MaxKeys: 1 })),
+  });
+  if (list.ok) results.push(pass(name('s3:ListBucket'), `listed ${PROBE_PREFIX}`));
+  else if (list.denied) {
+    results.push(
+      fail(
+        name('s3:ListBucket'),
+        `${denied('ListObjectsV2', list)}: grant the worker s3:ListBucket on arn:aws:s3:::${bucket} (without it, AWS answers a read of a missing checkpoint with 403 instead of not found)`,
+      ),
+    );
+  } else results.push(fail(name('s3:ListBucket'), list.message));
+
+  const remove = await attempt({ bucket, key, reading: false, send: () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })) });
+  if (remove.ok) results.push(pass(name('s3:DeleteObject'), put.ok ? 'removed the probe' : 'allowed'));
+  else if (remove.denied) {
+    // The worker never deletes: only check needs this, to clean up after itself.
+    const leftover = put.ok ? `, or delete s3://${bucket}/${key} by hand` : '';
+    results.push(
+      warn(
+        name('s3:DeleteObject'),
+        `${denied('DeleteObject', remove)}: the worker does not need it, but check does to remove its probe; grant s3:DeleteObject on arn:aws:s3:::${bucket}/${PROBE_PREFIX}*${leftover}`,
+      ),
+    );
+  } else results.push(fail(name('s3:DeleteObject'), remove.message));
+  return results;
+}
