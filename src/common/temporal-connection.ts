@@ -161,7 +161,7 @@ export function loadTemporalConnection(params: { env?: NodeJS.ProcessEnv } = {})
     throw new TemporalConfigError(`TEMPORAL_CONFIG_FILE: no such file ${env.TEMPORAL_CONFIG_FILE}`);
   const fileText = fileExists ? readConfigFile(file) : undefined;
   // envconfig cannot read a file without profiles (an empty one, say): such a file counts as none.
-  const useFile = fileText !== undefined && /\bprofile\b/.test(fileText);
+  const useFile = fileText !== undefined && /^\s*\[\s*profile\b/m.test(fileText);
   if (env.TEMPORAL_PROFILE && !useFile) {
     throw new TemporalConfigError(
       fileExists

@@ -26,6 +26,8 @@ export const ROOT = join(__dirname, '..', '..');
 export const TEST_ENV: Record<string, string> = {
   TEMPORAL_ADDRESS,
   TEMPORAL_NAMESPACE: 'default',
+  // Not the developer's own ~/.config/temporalio/temporal.toml: its TLS or API key would leak in.
+  TEMPORAL_CONFIG_FILE: join(__dirname, '..', 'fixtures', 'temporal-empty.toml'),
   AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${TEST_SERVERS.s3Port}`,
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: TEST_SERVERS.s3AccessKey,

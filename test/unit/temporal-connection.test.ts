@@ -152,6 +152,8 @@ client_key_path = "${join(dir, 'prod.key')}"
     test('a file without profiles (an empty one) is as good as none', () => {
       const empty = write('empty.toml', '');
       expect(load({ TEMPORAL_CONFIG_FILE: empty })).toEqual(load({}));
+      const commentOnly = write('comment.toml', '# no profile here yet\n');
+      expect(load({ TEMPORAL_CONFIG_FILE: commentOnly })).toEqual(load({}));
       expect(configError({ TEMPORAL_CONFIG_FILE: empty, TEMPORAL_PROFILE: 'prod' })).toBe(
         `TEMPORAL_PROFILE=prod, but ${empty} has no profiles`,
       );
