@@ -34,7 +34,7 @@ const RULE = 'history-audit';
 const S3_KEYS = { accessKey: 'audit-collect-histories', secretKey: 'histories-s3-secret-71b2' };
 const DAY = 86_400_000;
 
-const ENV: Record<string, string> = {
+const ENV = {
   TEMPORAL_ADDRESS: `127.0.0.1:${PORTS.temporal}`,
   TEMPORAL_NAMESPACE: 'default',
   AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${PORTS.s3}`,
@@ -50,7 +50,7 @@ const ENV: Record<string, string> = {
   AUDIT_COLLECT_BATCH_SECONDS: '0',
   AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0',
   AUDIT_COLLECT_METRICS_ADDRESS: 'off',
-};
+} satisfies Record<string, string>;
 
 function cli(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

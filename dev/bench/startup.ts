@@ -62,7 +62,9 @@ function startOnce(args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  const middle = sorted[Math.floor(sorted.length / 2)];
+  if (middle === undefined) throw new Error('no samples to take the median of (--runs must be at least 1)');
+  return middle;
 }
 
 async function main() {

@@ -271,9 +271,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   async function control(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
     const body = await readJson(req);
     const parts = url.pathname.split('/').filter(Boolean); // ['_sim', ...]
-    if (req.method === 'POST' && parts[1] === 'orgs' && parts[3] === 'events') {
-      const log = logs.get(parts[2]);
-      if (!log) return send(res, 404, { error: `unknown org ${parts[2]}` });
+    const orgId = parts[1] === 'orgs' && parts[3] === 'events' ? parts[2] : undefined;
+    if (req.method === 'POST' && orgId !== undefined) {
+      const log = logs.get(orgId);
+      if (!log) return send(res, 404, { error: `unknown org ${orgId}` });
       const added = log.append({
         count: Number(body.count ?? 1),
         nowMs: now(),
@@ -283,9 +284,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       });
       return send(res, 200, { appended: added.length, ids: added.map((e) => e.id) });
     }
-    if (req.method === 'GET' && parts[1] === 'orgs' && parts[3] === 'events') {
-      const log = logs.get(parts[2]);
-      if (!log) return send(res, 404, { error: `unknown org ${parts[2]}` });
+    if (req.method === 'GET' && orgId !== undefined) {
+      const log = logs.get(orgId);
+      if (!log) return send(res, 404, { error: `unknown org ${orgId}` });
       res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
       // Honours backpressure: a million events need not sit in the socket's buffer at once.
       for (const e of log.events) if (!res.write(e.json + '\n')) await new Promise((resolve) => res.once('drain', resolve));
@@ -296,8 +297,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       else faults.push(...((body.faults as Fault[]) ?? []));
       return send(res, 200, { pending: faults });
     }
-    if (req.method === 'POST' && parts[1] === 'keys' && parts[2]) {
-      const record = keys.get(decodeURIComponent(parts[2]));
+    const keyId = parts[1] === 'keys' ? parts[2] : undefined;
+    if (req.method === 'POST' && keyId) {
+      const record = keys.get(decodeURIComponent(keyId));
       if (!record) return send(res, 404, { error: 'unknown key' });
       record.revoked = parts[3] === 'revoke';
       return send(res, 200, { revoked: record.revoked });
@@ -320,12 +322,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const url = new URL(req.url ?? '/', 'http://simulator');
     if (url.pathname.startsWith('/_sim/')) return control(req, res, url);
     const match = /^\/admin\/v1\/orgs\/([^/]+)\/(events-stream|events|event-actions)(?:\/([^/]+))?$/.exec(url.pathname);
-    if (!match) return send(res, 404, applicationError(404, 'ADMIN-404-1', 'Not found', 'Unknown resource.'));
-    const [, orgId, path] = match;
+    const [, orgId, path] = match ?? [];
+    if (orgId === undefined || path === undefined) return send(res, 404, applicationError(404, 'ADMIN-404-1', 'Not found', 'Unknown resource.'));
     count(path);
     if (req.method !== 'GET') return send(res, 405, applicationError(405, 'ADMIN-405-1', 'Method not supported', 'Only GET is supported.'));
-    const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-    const key = auth ? keys.get(auth[1]) : undefined;
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const key = token !== undefined ? keys.get(token) : undefined;
     if (!key || key.revoked) return send(res, 401, { code: 401, message: 'Unauthorized' });
     const log = logs.get(orgId);
     if (!log) return send(res, 404, applicationError(404, 'ADMIN-404-2', 'Organization not found', 'The organization does not exist.'));

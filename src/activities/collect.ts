@@ -117,7 +117,7 @@ export function createCollectActivities(deps: ActivityDeps) {
       }
       const { events, objects, bytes, caughtUp } = batch;
       log.info('batch done', { ruleId: rule.id, events, objects, bytes, caughtUp, lastProcessedAt: batch.state.lastProcessedAt });
-      return batch;
+      return deps.notifier?.webhookUrl ? { ...batch, notifies: true } : batch;
     },
   };
 }

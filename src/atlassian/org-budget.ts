@@ -7,7 +7,7 @@
 // whose share of Remaining is under one request waits for the reset, so the last few are not raced
 // for. Workers that stop or start shift the shares within seconds; one back from idle (between
 // runs) is not charged for what others sent meanwhile.
-import { parseReset, retryDelayMs, type Headers } from '../common/errors';
+import { headerValue, isMinutePrecision, parseReset, retryDelayMs, type Headers } from '../common/retry-delay';
 
 /** A window the API has not described yet (the one after a reset) is taken to last a minute. */
 const WINDOW_MS = 60_000;
@@ -24,7 +24,6 @@ const SPACING_JITTER = 0.1;
 const NEW_WINDOW_MS = 1_000;
 /** Longer than a response takes to arrive: see `resetInstant`. */
 const JUST_BEGUN_MS = 5_000;
-const MINUTE_PRECISION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?:Z|[+-]\d{2}:?\d{2})$/;
 
 export interface BudgetReading {
   /** A 429: nothing is left until `resetAt`, whatever was read before. */
@@ -55,11 +54,6 @@ export interface OrgBudget {
   jitter: number;
 }
 
-function header(headers: Headers, name: string): string | undefined {
-  const value = headers[name];
-  return (Array.isArray(value) ? value[0] : value)?.trim();
-}
-
 function count(value: string | undefined): number | undefined {
   return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
 }
@@ -72,7 +66,7 @@ function count(value: string | undefined): number | undefined {
  */
 export function resetInstant(value: string, nowMs: number): number | undefined {
   const endMs = parseReset(value);
-  if (endMs === undefined || !MINUTE_PRECISION.test(value)) return endMs;
+  if (endMs === undefined || !isMinutePrecision(value)) return endMs;
   const startMs = endMs - 60_000;
   return startMs > nowMs - JUST_BEGUN_MS ? startMs : endMs;
 }
@@ -84,12 +78,12 @@ export function resetInstant(value: string, nowMs: number): number | undefined {
  */
 export function readBudget(params: { status: number; headers: Headers; nowMs: number; fallbackMs: number }): BudgetReading | undefined {
   const { status, headers, nowMs } = params;
-  const limit = count(header(headers, 'x-ratelimit-limit'));
-  const reset = header(headers, 'x-ratelimit-reset');
+  const limit = count(headerValue(headers, 'x-ratelimit-limit'));
+  const reset = headerValue(headers, 'x-ratelimit-reset');
   const resetAt = reset === undefined ? undefined : resetInstant(reset, nowMs);
   if (status === 429) {
     // Retry-After, when sent, is the API's own word on when to come back.
-    const retryAfter = header(headers, 'retry-after');
+    const retryAfter = headerValue(headers, 'retry-after');
     const retryMs = retryAfter === undefined ? undefined : retryDelayMs({ headers: { 'retry-after': retryAfter }, nowMs, random: () => 0 });
     return {
       rateLimited: true,
@@ -98,7 +92,7 @@ export function readBudget(params: { status: number; headers: Headers; nowMs: nu
       resetAt: retryMs !== undefined ? nowMs + retryMs : (resetAt ?? nowMs + params.fallbackMs),
     };
   }
-  const remaining = count(header(headers, 'x-ratelimit-remaining'));
+  const remaining = count(headerValue(headers, 'x-ratelimit-remaining'));
   if (remaining === undefined || resetAt === undefined || limit === 0) return undefined;
   return { rateLimited: false, remaining, limit, resetAt };
 }

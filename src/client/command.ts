@@ -126,10 +126,15 @@ export function parseCommandLine(params: { command: Command; argv: string[] }): 
     if (spec.required && values[name] === undefined)
       throw new UsageError(`'${command.name}' needs ${optionFlag(name, spec)}: ${spec.description}`);
   }
-  const missing = command.args.slice(positionals.length).map((a) => `<${a.name}>`);
+  const args: Record<string, string> = {};
+  const missing: string[] = [];
+  command.args.forEach((a, i) => {
+    const value = positionals[i];
+    if (value === undefined) missing.push(`<${a.name}>`);
+    else args[a.name] = value;
+  });
   if (missing.length > 0) throw new UsageError(`'${command.name}' needs ${missing.join(' ')}`);
   const extra = positionals.slice(command.args.length);
   if (extra.length > 0 && !command.rest) throw new UsageError(`unexpected argument '${extra[0]}' for '${command.name}'`);
-  const args = Object.fromEntries(command.args.map((a, i) => [a.name, positionals[i]]));
   return { options: values as Record<string, string | boolean | undefined>, args, rest: extra };
 }

@@ -13,7 +13,9 @@ const EXAMPLES = [
 ];
 
 const ENVIRONMENT = `Environment:
-  TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default 'default');
+  TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default 'default'),
+  TEMPORAL_API_KEY, TEMPORAL_TLS and TEMPORAL_TLS_* (client certificate and key, server CA,
+  server name), TEMPORAL_PROFILE and TEMPORAL_CONFIG_FILE, as the temporal CLI reads them;
   the worker also reads AWS_ENDPOINT_URL_S3, AWS_REGION, AWS credentials,
   AUDIT_COLLECT_S3_FORCE_PATH_STYLE=true for S3-compatible servers, and the API-key
   variables or files named by the rules' connections. Optional payload encryption:

@@ -102,6 +102,8 @@ export interface CollectResult extends CollectState {
    * that a flapping rule is not announced again and again. Absent when none was sent.
    */
   notice?: NoticeSent;
+  /** The worker posts notices: the next run watches its batches from the start. */
+  notifies?: boolean;
 }
 
 /** A notice the notifier delivered: its kind and when (ISO). */
@@ -136,6 +138,8 @@ export interface BatchResult {
   /** The first keys written (capped at MAX_KEYS_IN_RESULT). */
   keys: string[];
   caughtUp: boolean;
+  /** The worker posts notices (it has a webhook): the workflow then watches for a failing batch. */
+  notifies?: boolean;
 }
 
 export interface Checkpoint extends CollectState {

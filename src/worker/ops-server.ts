@@ -13,16 +13,17 @@ export interface OpsServer {
 
 export class ListenError extends Error {}
 
-export async function startOpsServer(params: {
-  host: string;
-  port: number;
+/** What the endpoints report. */
+export interface OpsSources {
   readiness: () => Promise<Readiness>;
   /** The Prometheus text; without it /metrics is 404. */
   metrics?: () => Promise<string>;
-}): Promise<OpsServer> {
-  const { host, port, readiness, metrics } = params;
+}
+
+export async function startOpsServer(params: { host: string; port: number } & OpsSources): Promise<OpsServer> {
+  const { host, port } = params;
   const server = createServer((req, res) => {
-    handle({ req, res, readiness, metrics }).catch((error: unknown) => send(res, 500, `${(error as Error).message}\n`));
+    handle({ req, res, sources: params }).catch((error: unknown) => send(res, 500, `${(error as Error).message}\n`));
   });
   // Probes and scrapes are short: an idle keep-alive socket must not hold up the worker's exit.
   server.keepAliveTimeout = 1_000;
@@ -40,13 +41,9 @@ export async function startOpsServer(params: {
   };
 }
 
-async function handle(params: {
-  req: IncomingMessage;
-  res: ServerResponse;
-  readiness: () => Promise<Readiness>;
-  metrics?: () => Promise<string>;
-}): Promise<void> {
-  const { req, res, readiness, metrics } = params;
+async function handle(params: { req: IncomingMessage; res: ServerResponse; sources: OpsSources }): Promise<void> {
+  const { req, res } = params;
+  const { readiness, metrics } = params.sources;
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n');
   const path = (req.url ?? '/').split('?')[0];
   if (path === '/healthz') return send(res, 200, 'ok\n');

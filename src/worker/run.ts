@@ -2,6 +2,7 @@
 // and a graceful drain on SIGTERM or SIGINT.
 import { GracefulShutdownPeriodExpiredError, Runtime, type Worker } from '@temporalio/worker';
 import { createCollectorMetrics } from '../activities/metrics';
+import { loadTemporalConnection } from '../common/temporal-connection';
 import { ConfigError, type WorkerConfig } from './config';
 import { withLag } from './lag-metric';
 import { ListenError, startOpsServer, type OpsServer } from './ops-server';
@@ -49,7 +50,9 @@ export async function runWorker(params: { config: WorkerConfig; say?: (line: str
     worker = await createCollectorWorker({ config, metrics });
     if (stopRequested) return 0;
     const where = ops ? `/metrics, /healthz and /readyz at http://${config.AUDIT_COLLECT_METRICS_ADDRESS}` : 'metrics off';
-    say(`worker polling task queue '${config.AUDIT_COLLECT_TASK_QUEUE}' on ${config.TEMPORAL_ADDRESS}; ${where}`);
+    // The address may come from a profile of the config file, not TEMPORAL_ADDRESS.
+    const { address } = loadTemporalConnection();
+    say(`worker polling task queue '${config.AUDIT_COLLECT_TASK_QUEUE}' on ${address}; ${where}`);
     await worker.run();
     say('worker drained and stopped');
     return 0;

@@ -63,15 +63,16 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
   const { rule } = input;
   const { collectBatch } = batchActivities((rule.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT) as Duration);
   const { lastResult, lastFailure } = workflowInfo();
-  // Runs that started before notices replay without them (and so issue the same commands).
-  const notices: Notices | undefined = patched('notify-v1')
-    ? createNotices({ rule, previous: previousNotice({ lastResult, lastFailure }) })
-    : undefined;
+  const notices = createNotices({ rule, previous: previousNotice({ lastResult, lastFailure }) });
+  // Asked only where a notice changes the commands, so that runs from before notices replay
+  // unchanged and a run that has nothing to announce records no patch marker.
+  const noticesOn = () => patched('notify-v1');
+  let watched = false;
   // Activities only fail for good on needs-a-human errors: pause the rule with the reason, then fail the run.
   const pauseAndFail = async (err: unknown): Promise<never> => {
     const failure = needsAHuman(rule.id, err);
     await pauseRule({ ruleId: rule.id, note: failure.message });
-    if (!notices) throw failure;
+    if (!noticesOn()) throw failure;
     await notices.paused(failure.message);
     throw withNotice(failure, notices.last());
   };
@@ -81,16 +82,21 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
   );
 
   const run: RunSummary = { events: 0, objects: 0, bytes: 0, batches: 0, caughtUp: false, objectKeys: [] };
+  // A timer per batch costs history events and actions: only while the worker posts notices.
+  let watch = isCollectResult(lastResult) && lastResult.notifies === true;
   while (!run.caughtUp && run.batches < MAX_BATCHES_PER_RUN) {
     let batch: BatchResult;
     try {
       // The summary names the batch in the Web UI's event history and timeline.
       const pending = collectBatch.executeWithOptions({ summary: batchSummary(rule.id, run.batches + 1, state) }, [{ rule, state }]);
-      batch = await (notices ? watchFailing({ batch: pending, rule, batchNo: run.batches + 1, notices }) : pending);
+      const watching = watch && noticesOn();
+      watched ||= watching;
+      batch = await (watching ? watchFailing({ batch: pending, rule, batchNo: run.batches + 1, notices }) : pending);
     } catch (err) {
       return pauseAndFail(err);
     }
     state = stateAfter(state, batch);
+    watch = batch.notifies ?? watch;
     run.batches += 1;
     run.events += batch.events;
     run.bytes += batch.bytes;
@@ -99,10 +105,11 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
     run.objectKeys.push(...batch.keys.slice(0, MAX_KEYS_IN_RESULT - run.objectKeys.length));
     setCurrentDetails(runDetails(rule.id, run, state));
   }
-  await notices?.recovered(
-    (since) =>
-      `first successful run since the ${since.kind} notice of ${since.at}: ${run.events} events in ${run.batches} batch${run.batches === 1 ? '' : 'es'}, cursor at processedAt ${state.lastProcessedAt ?? '(no events yet)'}`,
-  );
+  if ((watched || notices.owed()) && noticesOn())
+    await notices.recovered(
+      (since) =>
+        `first successful run since the ${since.kind} notice of ${since.at}: ${run.events} events in ${run.batches} batch${run.batches === 1 ? '' : 'es'}, cursor at processedAt ${state.lastProcessedAt ?? '(no events yet)'}`,
+    );
   const nowMs = Date.now();
   // Replay-safe: the SDK records workflow metrics only when the code first runs, not on replay.
   metricMeter
@@ -116,7 +123,8 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
     totals: state.totals,
     run,
     health: carryHealth({ previous: isCollectResult(lastResult) ? lastResult.health : undefined, nowMs, events: run.events }),
-    ...(notices?.last() ? { notice: notices.last() } : {}),
+    ...(notices.last() ? { notice: notices.last() } : {}),
+    ...(watch ? { notifies: true } : {}),
   };
 }
 

@@ -73,6 +73,8 @@ export function createNotices(params: { rule: RuleSpec; previous: NoticeSent | u
   return {
     /** What to hand to the next run. */
     last: (): NoticeSent | undefined => last,
+    /** A paused or failing notice was sent before this run and no recovery followed yet. */
+    owed: (): boolean => last !== undefined && last.kind !== 'recovered',
     /** Once a run, and not again until the rule has recovered; does not wait for delivery. */
     failing(reason: string): void {
       if (failingTried || last?.kind === 'failing') return;

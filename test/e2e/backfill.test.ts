@@ -5,21 +5,19 @@
 // requests are refused.
 import { createHash } from 'node:crypto';
 import { CancelledFailure, WorkflowFailedError, type Client } from '@temporalio/client';
-import { startSimulator, type Simulator } from '../../dev/simulator/server';
-import { triggerRule } from '../../src/client/schedules';
+import type { Simulator } from '../../dev/simulator/server';
 import { planSlices, type BackfillProgress } from '../../src/model/backfill';
 import { ChildWorker } from '../helpers/child-worker';
 import { stopAll } from '../helpers/processes';
+import { completedRun, servedEvents } from '../helpers/runs';
 import { writeRulesFile } from '../helpers/rules-file';
-import { createBucket, getObject, listKeys, readEvents, runCli, temporalClient, useTestEnv, zstdDecode } from '../helpers/servers';
+import { DAY_MS, DEFAULT_PREFIX, listKeys, objectText, orgServerStops, readEvents, runCli, startOrgServers } from '../helpers/servers';
 
 const ORG = '7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
 const API_KEY = 'sim-backfill-api-key-93c1d7e5';
 const BUCKET = 'audit-backfill-e2e';
-const PREFIX = 'atlassian/audit/';
 const RULE = 'acme-backfill';
 const CANCEL_RULE = 'acme-cancel';
-const DAY = 86_400_000;
 // Slow enough (3 requests a second) that live runs and a kill happen while the backfill runs.
 const WORKER = { ATLASSIAN_TEST_API_KEY: API_KEY, AUDIT_COLLECT_PAGES_PER_OBJECT: '2', AUDIT_COLLECT_METRICS_ADDRESS: 'off' };
 const PACED = { ...WORKER, AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '180' };
@@ -32,26 +30,11 @@ let liveStartMs: number;
 let backfillId: string;
 let range: { from: string; to: string };
 
-type Served = { id: string; attributes: { processedAt: string } };
-
-async function servedEvents(): Promise<Served[]> {
-  const text = await (await fetch(`${sim.url}/_sim/orgs/${ORG}/events`)).text();
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line));
-}
-
 async function append(count: number): Promise<void> {
   await fetch(`${sim.url}/_sim/orgs/${ORG}/events`, { method: 'POST', body: JSON.stringify({ count }) });
 }
 
-async function liveRun(ruleId = RULE) {
-  const outcome = await triggerRule({ client, ruleId, wait: true });
-  if (!outcome.started) throw new Error(outcome.reason);
-  expect(outcome.run.status).toBe('COMPLETED');
-  return outcome.run.result!;
-}
+const liveRun = (ruleId = RULE) => completedRun(client, ruleId);
 
 async function backfillStatus(id: string): Promise<{ status: string; progress: BackfillProgress }> {
   const { code, stdout, stderr } = await runCli(['backfill', 'status', id, '--json']);
@@ -84,24 +67,18 @@ async function bodiesByKey(keys: string[]): Promise<Map<string, string>> {
     out.set(
       key,
       createHash('sha256')
-        .update(zstdDecode(await getObject(BUCKET, key)))
+        .update(await objectText(BUCKET, key))
         .digest('hex'),
     );
   return out;
 }
 
 beforeAll(async () => {
-  useTestEnv({ ATLASSIAN_TEST_API_KEY: API_KEY });
   // 50,000 events processed over the last 8 days; no 429s from the simulator.
-  sim = await startSimulator({
-    seed: 11,
-    orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: 50_000 }],
-    rateLimitPerMinute: 0,
-    seedSpanMs: 8 * DAY,
-    lateFraction: 0.02,
-  });
-  client = await temporalClient();
-  await createBucket(BUCKET);
+  ({ sim, client } = await startOrgServers(
+    { orgId: ORG, apiKey: API_KEY, events: 50_000, bucket: BUCKET },
+    { seed: 11, rateLimitPerMinute: 0, seedSpanMs: 8 * DAY_MS, lateFraction: 0.02 },
+  ));
   // Two rules on one org: the second is for the cancel test.
   const rule = (id: string, prefix: string) => ({
     id,
@@ -114,18 +91,12 @@ beforeAll(async () => {
   });
   rulesFile = writeRulesFile({
     connections: [{ name: 'acme', orgId: ORG, apiKey: 'env:ATLASSIAN_TEST_API_KEY', baseUrl: sim.url }],
-    rules: [rule(RULE, PREFIX), rule(CANCEL_RULE, 'cancel-test/')],
+    rules: [rule(RULE, DEFAULT_PREFIX), rule(CANCEL_RULE, 'cancel-test/')],
   });
   worker = await startWorker(PACED);
 });
 
-afterAll(() =>
-  stopAll(
-    () => worker?.kill(),
-    () => sim?.close(),
-    () => client?.connection.close(),
-  ),
-);
+afterAll(() => stopAll(() => worker?.kill(), ...orgServerStops(sim, client)));
 
 test('a backfill is refused, with the reason, before the live rule has run, and for bad ranges', async () => {
   expect((await runCli(['apply', rulesFile])).code).toBe(0);
@@ -140,11 +111,15 @@ test('a backfill is refused, with the reason, before the live rule has run, and 
   const day = (ms: number) => new Date(ms).toISOString();
 
   const cases: Array<{ args: string[]; code: number; says: string[] }> = [
-    { args: ['--from', day(liveStartMs - DAY), '--to', day(liveStartMs - 2 * DAY)], code: 2, says: ['is not before --to'] },
-    { args: ['--from', day(Date.now() - 200 * DAY), '--to', day(Date.now() - 190 * DAY)], code: 2, says: ['older than the 180 days'] },
-    { args: ['--from', day(liveStartMs - DAY), '--to', day(Date.now() + DAY)], code: 2, says: ['is in the future'] },
+    { args: ['--from', day(liveStartMs - DAY_MS), '--to', day(liveStartMs - 2 * DAY_MS)], code: 2, says: ['is not before --to'] },
     {
-      args: ['--from', day(liveStartMs - DAY), '--to', day(liveStartMs + 3_600_000)],
+      args: ['--from', day(Date.now() - 200 * DAY_MS), '--to', day(Date.now() - 190 * DAY_MS)],
+      code: 2,
+      says: ['older than the 180 days'],
+    },
+    { args: ['--from', day(liveStartMs - DAY_MS), '--to', day(Date.now() + DAY_MS)], code: 2, says: ['is in the future'] },
+    {
+      args: ['--from', day(liveStartMs - DAY_MS), '--to', day(liveStartMs + 3_600_000)],
       code: 2,
       says: [
         'overlaps live collection',
@@ -156,14 +131,14 @@ test('a backfill is refused, with the reason, before the live rule has run, and 
     },
     { args: ['--from', '2026-13-45', '--to', day(liveStartMs)], code: 2, says: ["--from '2026-13-45' is not an ISO date"] },
     { args: ['--from', '2026-05-01T00:00:00', '--to', day(liveStartMs)], code: 2, says: ['with a zone'] },
-    { args: ['--from', day(liveStartMs - DAY), '--to', t0, '--concurrency', '0'], code: 2, says: ['--concurrency'] },
+    { args: ['--from', day(liveStartMs - DAY_MS), '--to', t0, '--concurrency', '0'], code: 2, says: ['--concurrency'] },
   ];
   for (const c of cases) {
     const out = await runCli(['backfill', RULE, ...c.args]);
     expect({ args: c.args, code: out.code }).toEqual({ args: c.args, code: c.code });
     for (const text of c.says) expect(out.stderr).toContain(text);
   }
-  const unknown = await runCli(['backfill', 'no-such-rule', '--from', day(liveStartMs - DAY), '--to', t0]);
+  const unknown = await runCli(['backfill', 'no-such-rule', '--from', day(liveStartMs - DAY_MS), '--to', t0]);
   expect(unknown.code).toBe(4);
   expect((await runCli(['backfill', 'status', 'backfill-nothing-here'])).code).toBe(4);
   // Nothing was started by any of them.
@@ -173,10 +148,10 @@ test('a backfill is refused, with the reason, before the live rule has run, and 
 });
 
 test('a 7-day backfill over 50,000 events writes each event once while live runs complete, across a worker kill', async () => {
-  range = { from: new Date(liveStartMs - 7 * DAY).toISOString(), to: new Date(liveStartMs).toISOString() };
+  range = { from: new Date(liveStartMs - 7 * DAY_MS).toISOString(), to: new Date(liveStartMs).toISOString() };
   // Whole UTC days: 8 of them, unless T0 falls on midnight.
   const days = planSlices({ fromMs: Date.parse(range.from), toMs: Date.parse(range.to), liveStartMs });
-  expect(days.length).toBe(liveStartMs % DAY === 0 ? 7 : 8);
+  expect(days.length).toBe(liveStartMs % DAY_MS === 0 ? 7 : 8);
   const start = await runCli(['backfill', RULE, '--from', range.from, '--to', range.to, '--concurrency', '3', '--json']);
   expect(start.stderr).toBe('');
   expect(start.code).toBe(0);
@@ -211,9 +186,9 @@ test('a 7-day backfill over 50,000 events writes each event once while live runs
 
   // Every event processed from the first day's start to T0 is in exactly one backfill object, as
   // served; with live collection from T0 on, every event from then on is in the prefix exactly once.
-  const fromMs = days[0].fromMs;
-  const served = (await servedEvents()).filter((e) => Date.parse(e.attributes.processedAt) >= fromMs);
-  const stored = await readEvents(BUCKET, PREFIX);
+  const fromMs = days[0]!.fromMs;
+  const served = (await servedEvents(sim.url, ORG)).filter((e) => Date.parse(e.attributes.processedAt) >= fromMs);
+  const stored = await readEvents(BUCKET, DEFAULT_PREFIX);
   const ids = stored.map(({ event }) => event.id);
   expect(new Set(ids).size).toBe(ids.length);
   expect(ids.length).toBe(served.length);
@@ -247,7 +222,7 @@ test('backfill cancel stops a running backfill and its slices', async () => {
     'backfill',
     CANCEL_RULE,
     '--from',
-    new Date(t0 - 7 * DAY).toISOString(),
+    new Date(t0 - 7 * DAY_MS).toISOString(),
     '--to',
     new Date(t0).toISOString(),
     '--concurrency',
@@ -282,7 +257,7 @@ test('backfill cancel stops a running backfill and its slices', async () => {
 });
 
 test('the same backfill again, and an overlapping one, write the same keys with the same content, and no API key anywhere', async () => {
-  const before = await bodiesByKey((await listKeys(BUCKET, PREFIX)).filter(isBackfillKey));
+  const before = await bodiesByKey((await listKeys(BUCKET, DEFAULT_PREFIX)).filter(isBackfillKey));
   expect(before.size).toBeGreaterThan(10);
   // Unpaced this time: the request budget only changes how fast it goes, never what it writes.
   await worker.kill();
@@ -290,7 +265,7 @@ test('the same backfill again, and an overlapping one, write the same keys with 
   const again = await runCli(['backfill', RULE, '--from', range.from, '--to', range.to, '--concurrency', '4', '--json']);
   expect(JSON.parse(again.stdout)).toMatchObject({ started: true, backfillId });
   await client.workflow.getHandle(backfillId).result();
-  const after = await bodiesByKey((await listKeys(BUCKET, PREFIX)).filter(isBackfillKey));
+  const after = await bodiesByKey((await listKeys(BUCKET, DEFAULT_PREFIX)).filter(isBackfillKey));
   expect(after).toEqual(before);
 
   // An overlapping range that starts and ends mid-day, with another concurrency and page size: the
@@ -298,14 +273,14 @@ test('the same backfill again, and an overlapping one, write the same keys with 
   await worker.kill();
   worker = await startWorker({ ...WORKER, AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0', AUDIT_COLLECT_PAGE_LIMIT: '300' });
   const overlap = {
-    from: new Date(liveStartMs - 3 * DAY - 5 * 3_600_000).toISOString(),
-    to: new Date(liveStartMs - DAY + 7 * 3_600_000).toISOString(),
+    from: new Date(liveStartMs - 3 * DAY_MS - 5 * 3_600_000).toISOString(),
+    to: new Date(liveStartMs - DAY_MS + 7 * 3_600_000).toISOString(),
   };
   const third = await runCli(['backfill', RULE, '--from', overlap.from, '--to', overlap.to, '--concurrency', '2', '--json']);
   expect(third.code).toBe(0);
   await client.workflow.getHandle(JSON.parse(third.stdout).backfillId).result();
-  expect(await bodiesByKey((await listKeys(BUCKET, PREFIX)).filter(isBackfillKey))).toEqual(before);
-  const ids = (await readEvents(BUCKET, PREFIX)).map(({ event }) => event.id);
+  expect(await bodiesByKey((await listKeys(BUCKET, DEFAULT_PREFIX)).filter(isBackfillKey))).toEqual(before);
+  const ids = (await readEvents(BUCKET, DEFAULT_PREFIX)).map(({ event }) => event.id);
   expect(new Set(ids).size).toBe(ids.length);
 
   for await (const execution of client.workflow.list({

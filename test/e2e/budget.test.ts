@@ -3,28 +3,25 @@
 // and path (fixed one-minute windows, X-RateLimit-* on every response). Each worker paces from
 // what the API says, without a shared store: at most 2 % of requests answered 429, at least 85 %
 // of the budget used while there is work, and `verify` finds nothing missing or written twice.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { startSimulator, type Simulator, type SimulatorStats } from '../../dev/simulator/server';
+import type { Simulator, SimulatorStats } from '../../dev/simulator/server';
 import type { BackfillProgress } from '../../src/model/backfill';
 import type { CollectResult } from '../../src/model/types';
 import { ChildWorker } from '../helpers/child-worker';
-import { createBucket, runCli, temporalClient, useTestEnv } from '../helpers/servers';
+import { writeRulesFile } from '../helpers/rules-file';
+import { DAY_MS, runCli, startOrgServers } from '../helpers/servers';
 
 const ORG = '5b2c8d1e-3f4a-4b6c-9d7e-0a1b2c3d4e5f';
 const API_KEY = 'sim-budget-api-key-2f7c9a41';
 const BUCKET = 'audit-budget-e2e';
 const LIMIT = 50;
-const DAY = 86_400_000;
 // 50,000 events over 8 days. budget-1 starts an hour back (one page), so that its backfill can
 // start at once; budget-2..6 a day back (13 pages of 500 each); the backfill reads the 7 days
 // before budget-1's start (about 95 pages): some 175 requests, three and a half minutes at 50 a
 // minute, so that at least two whole minutes of work are measured.
 const EVENTS = 50_000;
-const RULES = ['budget-1', 'budget-2', 'budget-3', 'budget-4', 'budget-5', 'budget-6'];
-const BACKFILL_RULE = RULES[0];
+const BACKFILL_RULE = 'budget-1';
+const RULES = [BACKFILL_RULE, 'budget-2', 'budget-3', 'budget-4', 'budget-5', 'budget-6'];
 const WORKER_ENV = { ATLASSIAN_TEST_API_KEY: API_KEY, AUDIT_COLLECT_METRICS_ADDRESS: 'off' };
 
 let sim: Simulator;
@@ -82,33 +79,21 @@ function budgetFigures(stats: SimulatorStats, window: { fromMs: number; toMs: nu
 }
 
 beforeAll(async () => {
-  useTestEnv({ ATLASSIAN_TEST_API_KEY: API_KEY });
-  sim = await startSimulator({
-    seed: 23,
-    orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: EVENTS }],
-    rateLimitPerMinute: LIMIT,
-    seedSpanMs: 8 * DAY,
-    lateFraction: 0.02,
+  ({ sim, client } = await startOrgServers(
+    { orgId: ORG, apiKey: API_KEY, events: EVENTS, bucket: BUCKET },
+    { seed: 23, rateLimitPerMinute: LIMIT, seedSpanMs: 8 * DAY_MS, lateFraction: 0.02 },
+  ));
+  rulesFile = writeRulesFile({
+    connections: [{ name: 'acme', orgId: ORG, apiKey: 'env:ATLASSIAN_TEST_API_KEY', baseUrl: sim.url }],
+    rules: RULES.map((id) => ({
+      id,
+      connection: 'acme',
+      bucket: BUCKET,
+      prefix: `${id}/`,
+      interval: '1h',
+      startFrom: id === BACKFILL_RULE ? '1h' : '1d',
+    })),
   });
-  client = await temporalClient();
-  await createBucket(BUCKET);
-  rulesFile = join(mkdtempSync(join(tmpdir(), 'audit-collect-budget-')), 'rules.yaml');
-  const rule = (id: string) => `  - id: ${id}
-    connection: acme
-    destination: { bucket: ${BUCKET}, prefix: ${id}/ }
-    interval: 1h
-    startFrom: ${id === BACKFILL_RULE ? '1h' : '1d'}
-`;
-  writeFileSync(
-    rulesFile,
-    `connections:
-  - name: acme
-    orgId: ${ORG}
-    apiKey: env:ATLASSIAN_TEST_API_KEY
-    baseUrl: ${sim.url}
-rules:
-${RULES.map(rule).join('')}`,
-  );
   await Promise.all(workers.map((w) => w.start()));
 });
 
@@ -127,8 +112,9 @@ test('three workers share one org budget: six rules and a backfill, few 429s, th
   const finished: number[] = [];
   const done = <T>(promise: Promise<T>) => promise.then((value) => (finished.push(Date.now()), value));
   const runs = (await Promise.all(RULES.map(triggeredRun))).map((run) => done(run.result));
-  const first = await runs[0];
-  const range = { from: new Date(first.startPointMs - 7 * DAY).toISOString(), to: new Date(first.startPointMs).toISOString() };
+  // One run per rule, in RULES' order: the first is BACKFILL_RULE's.
+  const first = await runs[0]!;
+  const range = { from: new Date(first.startPointMs - 7 * DAY_MS).toISOString(), to: new Date(first.startPointMs).toISOString() };
   const started = await runCli(['backfill', BACKFILL_RULE, '--from', range.from, '--to', range.to, '--concurrency', '3', '--json']);
   expect(started.stderr).toBe('');
   expect(started.code).toBe(0);
@@ -157,7 +143,7 @@ test('three workers share one org budget: six rules and a backfill, few 429s, th
 
   await fetch(`${sim.url}/_sim/settings`, { method: 'POST', body: JSON.stringify({ rateLimitPerMinute: 0 }) });
   // budget-1 from the backfill's first whole day: its backfill and its live collection together.
-  const firstDay = new Date(Math.floor(Date.parse(range.from) / DAY) * DAY).toISOString();
+  const firstDay = new Date(Math.floor(Date.parse(range.from) / DAY_MS) * DAY_MS).toISOString();
   const reports = await Promise.all(RULES.map((ruleId) => verify(ruleId, ruleId === BACKFILL_RULE ? ['--from', firstDay] : [])));
   console.log(reports.map((r, n) => `${RULES[n]}: ${r.events} events in ${r.objects} objects, 0 missing, 0 duplicates`).join('\n'));
 });

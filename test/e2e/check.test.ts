@@ -10,22 +10,21 @@ import { join } from 'node:path';
 import { isGrpcServiceError, type Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
 import { binaryPath } from '../../dev/infra/binaries';
-import { startSimulator, type Simulator } from '../../dev/simulator/server';
+import { startSimulator, type SimOrg, type Simulator } from '../../dev/simulator/server';
 import { scheduleId } from '../../src/client/schedules';
 import { stopAll, stopProcess } from '../helpers/processes';
 import { writeRulesFile, type ConnectionParams } from '../helpers/rules-file';
-import { TEST_SERVERS, createBucket, listKeys, runCli, startWorker, temporalClient, useTestEnv } from '../helpers/servers';
+import { DAY_MS, TEST_SERVERS, createBucket, listKeys, runCli, startWorker, temporalClient, useTestEnv } from '../helpers/servers';
 
 const ORG = '3a6f0c2e-7d41-4b9a-9e35-0c8d2b1f6a70';
-const OTHER_ORG = '9b2e4f61-1c3d-4a7e-8f05-6d9c3b2a1e48';
 const UNKNOWN_ORG = '00000000-0000-4000-8000-000000000404';
 const API_KEY = 'sim-check-key-5e8a1d3c9f';
-const OTHER_KEY = 'sim-check-other-key-2b7f4e';
+/** Another org the simulator serves, whose key is not ours: the "key of another org" case. */
+const OTHER_ORG: SimOrg = { orgId: '9b2e4f61-1c3d-4a7e-8f05-6d9c3b2a1e48', apiKeys: ['sim-check-other-key-2b7f4e'], events: 5 };
 const BUCKET = 'check-e2e';
 const READ_ONLY_BUCKET = 'check-read-only';
 const RULE = 'check-acme';
 const NO_RULE_ID_NAMESPACE = 'check-without-ruleid';
-const DAY_MS = 86_400_000;
 
 let sim: Simulator;
 let client: Client;
@@ -93,10 +92,7 @@ beforeAll(async () => {
   useTestEnv({ ATLASSIAN_CHECK_KEY: API_KEY, ATLASSIAN_CHECK_WRONG_KEY: 'not-a-key-of-any-org' });
   sim = await startSimulator({
     seed: 14,
-    orgs: [
-      { orgId: ORG, apiKeys: [API_KEY], events: 20 },
-      { orgId: OTHER_ORG, apiKeys: [OTHER_KEY], events: 5 },
-    ],
+    orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: 20 }, OTHER_ORG],
     rateLimitPerMinute: 0,
   });
   client = await temporalClient();
@@ -176,8 +172,8 @@ describe('each broken piece fails its own line and exits 1', () => {
     },
     {
       case: 'an org the key does not belong to',
-      rules: () => rulesFile({ connection: { orgId: OTHER_ORG } }),
-      line: `✗ connection 'acme' events-stream: Atlassian org ${OTHER_ORG} (connection 'acme') answered 403 Forbidden: the API key does not belong to this organization or lacks permission.`,
+      rules: () => rulesFile({ connection: { orgId: OTHER_ORG.orgId } }),
+      line: `✗ connection 'acme' events-stream: Atlassian org ${OTHER_ORG.orgId} (connection 'acme') answered 403 Forbidden: the API key does not belong to this organization or lacks permission.`,
     },
     {
       case: 'an unknown org',

@@ -82,17 +82,20 @@ test('encrypted histories, clear results for key holders, and a codec server for
   // Listing decodes memos, so it needs the key; the history is read raw, as the server stores it.
   const { dataConverterFromEnv } = await import('../../src/common/encryption');
   const keyHolder = new Client({ connection: client.connection, dataConverter: dataConverterFromEnv(ENV) });
-  const [execution] = await (async () => {
+  const executions = await (async () => {
     const found = [];
     for await (const e of keyHolder.workflow.list({ query: `RuleId = 'enc-audit'` })) found.push(e);
     return found;
   })();
+  expect(executions.length).toBeGreaterThan(0);
+  const execution = executions[0]!;
   const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
-  const input = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
+  const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (!input) throw new Error("the run's first history event carries no input payload");
   expect(new TextDecoder().decode(input.metadata!.encoding!)).toBe(ENCRYPTED_ENCODING);
   expect(Buffer.from(input.data!).toString('latin1')).not.toContain(BUCKET);
   const completed = history.events!.find((e) => e.workflowExecutionCompletedEventAttributes)!;
-  expect(new TextDecoder().decode(completed.workflowExecutionCompletedEventAttributes!.result!.payloads![0].metadata!.encoding!)).toBe(
+  expect(new TextDecoder().decode(completed.workflowExecutionCompletedEventAttributes!.result!.payloads?.[0]?.metadata?.encoding)).toBe(
     ENCRYPTED_ENCODING,
   );
 
@@ -106,8 +109,8 @@ test('encrypted histories, clear results for key holders, and a codec server for
     let err = '';
     codecServer!.stderr!.on('data', (d) => {
       err += d;
-      const match = /codec server at (http:\/\/\S+);/.exec(err);
-      if (match) resolve(match[1]);
+      const address = /codec server at (http:\/\/\S+);/.exec(err)?.[1];
+      if (address) resolve(address);
     });
   });
   const res = await fetch(`${url}/decode`, {
@@ -116,8 +119,9 @@ test('encrypted histories, clear results for key holders, and a codec server for
     body: JSON.stringify({ payloads: [toJson(input as never)] }),
   });
   expect(res.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8233');
-  const decoded = ((await res.json()) as { payloads: Array<{ data: string }> }).payloads[0];
-  const args = JSON.parse(Buffer.from(decoded.data, 'base64').toString('utf8'));
+  const decoded = ((await res.json()) as { payloads: Array<{ data: string }> }).payloads;
+  expect(decoded).toHaveLength(1);
+  const args = JSON.parse(Buffer.from(decoded[0]!.data, 'base64').toString('utf8'));
   expect(args.rule.destination.bucket).toBe(BUCKET);
   expect(JSON.stringify(args)).not.toContain(API_KEY);
 });
@@ -135,7 +139,7 @@ async function storedKeyIds(ruleId: string): Promise<{ action: Array<string | un
   const start = raw.schedule!.action!.startWorkflow!;
   const input = start.input!.payloads!;
   // Only the rotation rules are read here: their input names one of the two rotation keys.
-  expect(new TextDecoder().decode(input[0].metadata![KEY_ID_METADATA])).toMatch(/^rot-[ab]$/);
+  expect(new TextDecoder().decode(input[0]?.metadata?.[KEY_ID_METADATA])).toMatch(/^rot-[ab]$/);
   return {
     action: [...input, ...Object.values(start.memo?.fields ?? {}), start.userMetadata?.summary, start.userMetadata?.details]
       .filter((p) => p != null)

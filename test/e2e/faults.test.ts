@@ -21,7 +21,7 @@ const ORG = '7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const API_KEY = 'fault-suite-api-key-5d2e8a';
 const BUCKET = 'audit-faults';
 const PORTS = { temporal: TEST_SERVERS.temporalPort + 40, ui: TEST_SERVERS.uiPort + 40, s3: TEST_SERVERS.s3Port + 40 };
-const ENV: Record<string, string> = {
+const ENV = {
   TEMPORAL_ADDRESS: `127.0.0.1:${PORTS.temporal}`,
   AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${PORTS.s3}`,
   ATLASSIAN_FAULT_API_KEY: API_KEY,
@@ -30,7 +30,7 @@ const ENV: Record<string, string> = {
   AUDIT_COLLECT_PAGE_LIMIT: '200',
   AUDIT_COLLECT_PAGES_PER_OBJECT: '1',
   AUDIT_COLLECT_METRICS_ADDRESS: 'off',
-};
+} satisfies Record<string, string>;
 
 let dir: string;
 let temporal: RunningServer;
@@ -133,6 +133,32 @@ async function waitForRun(
   throw new Error(`run of ${ruleId} did not finish; worker log:\n${worker.log.slice(-3000)}`);
 }
 
+/** A new simulator with `events` and the scenario's rule applied to it. */
+async function newSimWithRule(ruleId: string, events: number, options: { nullTail?: boolean } = {}): Promise<Simulator> {
+  const sim = await newSim(events, options);
+  await applyRule(ruleId, sim);
+  return sim;
+}
+
+/** A scenario's start: its simulator and rule, every page slowed for `slow.count` pages, and a run triggered. */
+async function startSlowedRun(
+  ruleId: string,
+  events: number,
+  slow: { delayMs: number; count: number },
+): Promise<{ sim: Simulator; before: number }> {
+  const sim = await newSimWithRule(ruleId, events);
+  await injectFaults(sim, [{ kind: 'slow', ...slow }]);
+  return { sim, before: await trigger(ruleId) };
+}
+
+/** Clears the simulator's faults and expects the run triggered after `actionsBefore` to complete. */
+async function expectCompletedOnceFaultsCleared(sim: Simulator, ruleId: string, actionsBefore: number) {
+  await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
+  const run = await waitForRun(ruleId, actionsBefore);
+  expect(run.status).toBe('COMPLETED');
+  return run;
+}
+
 async function runToCompletion(ruleId: string): Promise<CollectResult> {
   const run = await waitForRun(ruleId, await trigger(ruleId));
   expect(run.failure ?? '').toBe('');
@@ -177,8 +203,7 @@ afterAll(() =>
 );
 
 test('verify reports a missing object and a duplicated one, with a non-zero exit', async () => {
-  const sim = await newSim(1000);
-  await applyRule('verify-check', sim);
+  await newSimWithRule('verify-check', 1000);
   await runToCompletion('verify-check');
   await expectVerified('verify-check', 1000);
   const keys = await listKeys(BUCKET, 'verify-check/');
@@ -193,36 +218,26 @@ test('verify reports a missing object and a duplicated one, with a non-zero exit
 });
 
 test('exactly once: the worker SIGKILLed 10 times during a catch-up with one-page objects', async () => {
-  const sim = await newSim(6000);
-  await applyRule('worker-kills', sim);
   // Slow pages stretch the run (30 batches of 200) so that kills land mid-page, mid-upload and between batches.
-  await injectFaults(sim, [{ kind: 'slow', delayMs: 150, count: 10_000 }]);
-  const before = await trigger('worker-kills');
+  const { sim, before } = await startSlowedRun('worker-kills', 6000, { delayMs: 150, count: 10_000 });
   for (let n = 0; n < 10; n++) {
     await sleep(300 + Math.floor(Math.random() * 2500));
     await worker.kill('SIGKILL');
     await worker.start();
   }
-  await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
-  const run = await waitForRun('worker-kills', before);
-  expect(run.status).toBe('COMPLETED');
+  await expectCompletedOnceFaultsCleared(sim, 'worker-kills', before);
   await runToCompletion('worker-kills');
   await expectVerified('worker-kills', 6000);
 });
 
 test('a batch whose worker is killed resumes after the objects it already wrote, not from its start', async () => {
-  const sim = await newSim(4000);
-  await applyRule('batch-resume', sim);
   // 20 objects of one 200-event page at ≥ 200 ms each: one batch (up to 20 s) holds them all.
-  await injectFaults(sim, [{ kind: 'slow', delayMs: 200, count: 10_000 }]);
-  const before = await trigger('batch-resume');
+  const { sim, before } = await startSlowedRun('batch-resume', 4000, { delayMs: 200, count: 10_000 });
   const deadline = Date.now() + 60_000;
   while ((await listKeys(BUCKET, 'batch-resume/')).length < 6 && Date.now() < deadline) await sleep(100);
   await worker.kill('SIGKILL');
   await worker.start();
-  await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
-  const run = await waitForRun('batch-resume', before);
-  expect(run.status).toBe('COMPLETED');
+  const run = await expectCompletedOnceFaultsCleared(sim, 'batch-resume', before);
   // The retried attempt read its start from the killed attempt's heartbeat details.
   const resumed = worker.log
     .split('\n')
@@ -230,46 +245,35 @@ test('a batch whose worker is killed resumes after the objects it already wrote,
     .map((line) => JSON.parse(line) as { ruleId: string; objects: number })
     .filter((entry) => entry.ruleId === 'batch-resume');
   expect(resumed.length).toBeGreaterThanOrEqual(1);
-  expect(resumed[0].objects).toBeGreaterThanOrEqual(1);
+  expect(resumed[0]!.objects).toBeGreaterThanOrEqual(1);
   // The result still counts every object and event of the batch, those before the kill included.
   expect(run.result!.run).toMatchObject({ events: 4000, objects: 20, caughtUp: true });
   await expectVerified('batch-resume', 4000);
 });
 
 test('the Temporal dev server stopped and restarted mid-run, on the same database file', async () => {
-  const sim = await newSim(4000);
-  await applyRule('temporal-restart', sim);
-  await injectFaults(sim, [{ kind: 'slow', delayMs: 100, count: 10_000 }]);
-  const before = await trigger('temporal-restart');
+  const { sim, before } = await startSlowedRun('temporal-restart', 4000, { delayMs: 100, count: 10_000 });
   await sleep(1500);
   await temporal.stop();
   await sleep(3000);
   temporal = await startOwnTemporal();
-  await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
-  const run = await waitForRun('temporal-restart', before);
-  expect(run.status).toBe('COMPLETED');
+  await expectCompletedOnceFaultsCleared(sim, 'temporal-restart', before);
   await runToCompletion('temporal-restart');
   await expectVerified('temporal-restart', 4000);
 });
 
 test('the S3 server down longer than the first retries, then back', async () => {
-  const sim = await newSim(3000);
-  await applyRule('s3-outage', sim);
-  await injectFaults(sim, [{ kind: 'slow', delayMs: 100, count: 10_000 }]);
-  const before = await trigger('s3-outage');
+  const { sim, before } = await startSlowedRun('s3-outage', 3000, { delayMs: 100, count: 10_000 });
   await sleep(1000);
   await s3Server.stop();
   await sleep(8000); // activity retries at 1, 2 and 4 seconds all fail meanwhile
   s3Server = await startOwnS3();
-  await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
-  const run = await waitForRun('s3-outage', before);
-  expect(run.status).toBe('COMPLETED');
+  await expectCompletedOnceFaultsCleared(sim, 's3-outage', before);
   await expectVerified('s3-outage', 3000);
 });
 
 test('5xx bursts, 429s in both reset precisions, hung and malformed responses do not fail the run', async () => {
-  const sim = await newSim(3000);
-  await applyRule('api-faults', sim);
+  const sim = await newSimWithRule('api-faults', 3000);
   // A pass between faults makes each fault hit a fresh batch, as outages spread over time would,
   // instead of one batch backing off ever longer.
   const faults: Fault[] = [
@@ -294,10 +298,7 @@ test('5xx bursts, 429s in both reset precisions, hung and malformed responses do
 });
 
 test('late events arriving during a run are collected by the run or the next one', async () => {
-  const sim = await newSim(3000);
-  await applyRule('late-arrivals', sim);
-  await injectFaults(sim, [{ kind: 'slow', delayMs: 100, count: 30 }]);
-  const before = await trigger('late-arrivals');
+  const { sim, before } = await startSlowedRun('late-arrivals', 3000, { delayMs: 100, count: 30 });
   await sleep(800);
   await control(sim, `orgs/${ORG}/events`, { count: 150, lateFraction: 0.6, lateMs: 12 * 3_600_000 });
   await sleep(800);
@@ -308,10 +309,7 @@ test('late events arriving during a run are collected by the run or the next one
 });
 
 test('exactly once: an API key revoked mid-catch-up (after two objects), then restored and the rule resumed', async () => {
-  const sim = await newSim(5000);
-  await applyRule('key-revoked', sim);
-  await injectFaults(sim, [{ kind: 'slow', delayMs: 150, count: 10_000 }]);
-  const before = await trigger('key-revoked');
+  const { sim, before } = await startSlowedRun('key-revoked', 5000, { delayMs: 150, count: 10_000 });
   await until(async () => (await listKeys(BUCKET, 'key-revoked/')).length >= 2);
   await control(sim, `keys/${API_KEY}/revoke`);
   const failed = await waitForRun('key-revoked', before);
@@ -340,18 +338,13 @@ test('exactly once: an API key revoked mid-catch-up (after two objects), then re
 });
 
 test('exactly once: PAGES_PER_OBJECT and PAGE_LIMIT changed between attempts of a batch', async () => {
-  const sim = await newSim(4000);
-  await applyRule('settings-change', sim);
-  await injectFaults(sim, [{ kind: 'slow', delayMs: 200, count: 10_000 }]);
-  const before = await trigger('settings-change');
+  const { sim, before } = await startSlowedRun('settings-change', 4000, { delayMs: 200, count: 10_000 });
   await until(async () => (await listKeys(BUCKET, 'settings-change/')).length >= 3);
   await worker.kill('SIGKILL');
   // The retried attempt runs on a worker that cuts objects elsewhere: 3 pages of 150 events.
   worker = new ChildWorker({ ...ENV, AUDIT_COLLECT_PAGES_PER_OBJECT: '3', AUDIT_COLLECT_PAGE_LIMIT: '150' });
   await worker.start();
-  await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
-  const run = await waitForRun('settings-change', before);
-  expect(run.status).toBe('COMPLETED');
+  await expectCompletedOnceFaultsCleared(sim, 'settings-change', before);
   await runToCompletion('settings-change');
   await expectVerified('settings-change', 4000);
   await worker.kill('SIGTERM');
@@ -360,8 +353,7 @@ test('exactly once: PAGES_PER_OBJECT and PAGE_LIMIT changed between attempts of 
 });
 
 test('exactly once: a stale previous-run result with the checkpoint ahead', async () => {
-  const sim = await newSim(2000);
-  await applyRule('stale-result', sim);
+  const sim = await newSimWithRule('stale-result', 2000);
   const first = await runToCompletion('stale-result');
   await control(sim, `orgs/${ORG}/events`, { count: 600 });
   const second = await runToCompletion('stale-result');
@@ -386,8 +378,7 @@ test('exactly once: a stale previous-run result with the checkpoint ahead', asyn
 });
 
 test("exactly once: null-tail polling with new events arriving at the tail's millisecond", async () => {
-  const sim = await newSim(1500, { nullTail: true });
-  await applyRule('null-tail', sim);
+  const sim = await newSimWithRule('null-tail', 1500, { nullTail: true });
   expect((await runToCompletion('null-tail')).run.events).toBe(1500);
   // Events processed in the very millisecond of the last one written (some sort before it by ID).
   await control(sim, `orgs/${ORG}/events`, { count: 40, atLastMillisecond: true });
@@ -418,8 +409,7 @@ test('exactly once: the cursor expired while the rule was paused', async () => {
 });
 
 test('a refused cursor is recovered from the last processedAt; a second refusal pauses the rule', async () => {
-  const sim = await newSim(2000);
-  await applyRule('bad-cursor', sim);
+  const sim = await newSimWithRule('bad-cursor', 2000);
   await runToCompletion('bad-cursor');
   await control(sim, `orgs/${ORG}/events`, { count: 100 });
   await injectFaults(sim, [{ kind: 'invalid-cursor' }]);

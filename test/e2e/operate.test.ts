@@ -34,9 +34,9 @@ async function scrape(): Promise<string> {
 /** The value of the first sample of `name` whose labels include all of `labels`. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
   for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)\{([^}]*)\} (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    if (Object.entries(labels).every(([k, v]) => match[2].includes(`${k}="${v}"`))) return Number(match[3]);
+    const [, metric, sampleLabels, value] = /^([a-zA-Z_:][\w:]*)\{([^}]*)\} (\S+)$/.exec(line) ?? [];
+    if (metric !== name || sampleLabels === undefined || value === undefined) continue;
+    if (Object.entries(labels).every(([k, v]) => sampleLabels.includes(`${k}="${v}"`))) return Number(value);
   }
   return undefined;
 }

@@ -3,20 +3,18 @@
 // and installed from PyPI by `npm run setup-tests`, then reads the objects straight from S3 with
 // the query of docs/querying.md, and each layout holds every event the simulator served, once.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { requireDuckdb } from '../../dev/infra/binaries';
-import { startSimulator, type Simulator } from '../../dev/simulator/server';
-import { scheduleId, triggerRule } from '../../src/client/schedules';
-import type { CollectResult } from '../../src/model/types';
-import { TEST_SERVERS, createBucket, listKeys, readEvents, runCli, startWorker, temporalClient, useTestEnv } from '../helpers/servers';
+import type { Simulator } from '../../dev/simulator/server';
+import { scheduleId } from '../../src/client/schedules';
+import { completedRun, servedEvents } from '../helpers/runs';
+import { writeRulesFile } from '../helpers/rules-file';
+import { DAY_MS, TEST_SERVERS, listKeys, readEvents, runCli, startOrgServers, startWorker } from '../helpers/servers';
 
 const ORG = '2e9b7c41-5d3a-4f18-9a6e-0c7d3b2a1f95';
 const API_KEY = 'sim-query-api-key-5e0c2a91';
 const BUCKET = 'audit-query-e2e';
-const DAY = 86_400_000;
 const EVENTS = 3000;
 const HIVE = { id: 'query-hive', prefix: 'hive/atlassian/audit/' };
 const HOURLY = { id: 'query-hourly', prefix: 'hourly/atlassian/audit/' };
@@ -37,21 +35,6 @@ let client: Client;
 let worker: { stop(): Promise<void> };
 let python: string;
 let rulesFile: string;
-
-async function servedEvents(): Promise<Array<{ id: string }>> {
-  const text = await (await fetch(`${sim.url}/_sim/orgs/${ORG}/events`)).text();
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line));
-}
-
-async function liveRun(ruleId: string): Promise<CollectResult> {
-  const outcome = await triggerRule({ client, ruleId, wait: true });
-  if (!outcome.started) throw new Error(outcome.reason);
-  expect(outcome.run.status).toBe('COMPLETED');
-  return outcome.run.result!;
-}
 
 /** The DuckDB query of docs/querying.md over each prefix, run by the venv's python against the test S3 server. */
 function duckdbQuery(prefixes: Array<{ prefix: string; hive: boolean }>): {
@@ -82,38 +65,19 @@ function partitionOfName(firstMs: string): { dt: string; hour: string } {
 
 beforeAll(async () => {
   python = requireDuckdb();
-  useTestEnv({ ATLASSIAN_TEST_API_KEY: API_KEY });
   // 3,000 events processed over the last 3 days, so that objects fall in several partitions.
-  sim = await startSimulator({
-    seed: 23,
-    orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: EVENTS }],
-    rateLimitPerMinute: 0,
-    seedSpanMs: 3 * DAY,
-  });
-  client = await temporalClient();
-  await createBucket(BUCKET);
-  rulesFile = join(mkdtempSync(join(tmpdir(), 'audit-collect-query-')), 'rules.yaml');
+  ({ sim, client } = await startOrgServers(
+    { orgId: ORG, apiKey: API_KEY, events: EVENTS, bucket: BUCKET },
+    { seed: 23, rateLimitPerMinute: 0, seedSpanMs: 3 * DAY_MS },
+  ));
   // The hive rule starts a day back and is backfilled before that; the hourly rule reaches all of it.
-  writeFileSync(
-    rulesFile,
-    `connections:
-  - name: acme
-    orgId: ${ORG}
-    apiKey: env:ATLASSIAN_TEST_API_KEY
-    baseUrl: ${sim.url}
-rules:
-  - id: ${HIVE.id}
-    connection: acme
-    destination: { bucket: ${BUCKET}, prefix: ${HIVE.prefix}, layout: hive }
-    interval: 1h
-    startFrom: 1d
-  - id: ${HOURLY.id}
-    connection: acme
-    destination: { bucket: ${BUCKET}, prefix: ${HOURLY.prefix}, layout: hourly }
-    interval: 1h
-    startFrom: 7d
-`,
-  );
+  rulesFile = writeRulesFile({
+    connections: [{ name: 'acme', orgId: ORG, apiKey: 'env:ATLASSIAN_TEST_API_KEY', baseUrl: sim.url }],
+    rules: [
+      { id: HIVE.id, connection: 'acme', bucket: BUCKET, prefix: HIVE.prefix, layout: 'hive', interval: '1h', startFrom: '1d' },
+      { id: HOURLY.id, connection: 'acme', bucket: BUCKET, prefix: HOURLY.prefix, layout: 'hourly', interval: '1h', startFrom: '7d' },
+    ],
+  });
   // Two pages of 500 to an object, so that each layout has several objects.
   worker = await startWorker({
     ATLASSIAN_TEST_API_KEY: API_KEY,
@@ -144,8 +108,8 @@ test('a rule writes in the layout its destination names: hive with live runs and
     { ruleId: HOURLY.id, action: 'created' },
   ]);
 
-  const hive = await liveRun(HIVE.id);
-  const hourly = await liveRun(HOURLY.id);
+  const hive = await completedRun(client, HIVE.id);
+  const hourly = await completedRun(client, HOURLY.id);
   expect(hourly.run.events).toBe(EVENTS);
   expect(hive.run.events).toBeGreaterThan(0);
   expect(hive.run.events).toBeLessThan(EVENTS);
@@ -156,7 +120,7 @@ test('a rule writes in the layout its destination names: hive with live runs and
     'backfill',
     HIVE.id,
     '--from',
-    new Date(t0 - 3 * DAY).toISOString(),
+    new Date(t0 - 3 * DAY_MS).toISOString(),
     '--to',
     new Date(t0).toISOString(),
     '--json',
@@ -171,18 +135,20 @@ test('a rule writes in the layout its destination names: hive with live runs and
   expect(hiveKeys.some((k) => k.includes(`/${HIVE.id}-backfill-`))).toBe(true);
   expect(hiveKeys.some((k) => k.includes(`/${HIVE.id}-1`))).toBe(true);
   for (const key of hiveKeys) {
-    const [, dt, hour, , firstMs] = HIVE_KEY.exec(key) ?? [key];
+    const [, dt, hour, , firstMs] = HIVE_KEY.exec(key) ?? [];
+    if (firstMs === undefined) throw new Error(`not named as the hive layout names objects: ${key}`);
     expect({ key, dt, hour }).toEqual({ key, ...partitionOfName(firstMs) });
   }
   for (const key of await listKeys(BUCKET, HOURLY.prefix)) {
-    const [, year, month, day, hour, , firstMs] = HOURLY_KEY.exec(key) ?? [key];
+    const [, year, month, day, hour, , firstMs] = HOURLY_KEY.exec(key) ?? [];
+    if (firstMs === undefined) throw new Error(`not named as the hourly layout names objects: ${key}`);
     const { dt, hour: expected } = partitionOfName(firstMs);
     expect({ key, dt: `${year}-${month}-${day}`, hour }).toEqual({ key, dt, hour: expected });
   }
 });
 
 test('DuckDB reads each layout straight from S3 and counts every served event once', async () => {
-  const served = await servedEvents();
+  const served = await servedEvents(sim.url, ORG);
   expect(served).toHaveLength(EVENTS);
   const answer = duckdbQuery([
     { prefix: HIVE.prefix, hive: true },
@@ -192,8 +158,9 @@ test('DuckDB reads each layout straight from S3 and counts every served event on
   // httpfs, loaded by path from the pinned package; nothing else beyond the built-in extensions.
   expect(answer.loadedExtensions).toEqual(['httpfs']);
 
+  expect(Object.keys(answer.results)).toEqual(expect.arrayContaining([HIVE.prefix, HOURLY.prefix]));
   for (const { prefix } of [HIVE, HOURLY]) {
-    const result = answer.results[prefix];
+    const result = answer.results[prefix]!;
     expect({ prefix, events: result.events, ids: result.ids, timed: result.timed }).toEqual({
       prefix,
       events: served.length,
@@ -210,7 +177,7 @@ test('DuckDB reads each layout straight from S3 and counts every served event on
     const [, dt, hour] = HIVE_KEY.exec(key)!;
     expected.set(`${dt} ${hour}`, (expected.get(`${dt} ${hour}`) ?? 0) + 1);
   }
-  const found = new Map(answer.results[HIVE.prefix].partitions!.map((p) => [`${p.dt} ${p.hour.padStart(2, '0')}`, p.events]));
+  const found = new Map(answer.results[HIVE.prefix]!.partitions!.map((p) => [`${p.dt} ${p.hour.padStart(2, '0')}`, p.events]));
   expect(found).toEqual(expected);
   expect(found.size).toBeGreaterThan(1);
 });

@@ -89,7 +89,10 @@ async function failingWorker(env: Record<string, string>): Promise<string> {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'audit-collect-tls-'));
   certs = makeTestCerts({ dir, serverName: SERVER_NAME });
-  secrets = [ATLASSIAN_KEY, TEMPORAL_KEY, WRONG_KEY, readFileSync(certs.clientKey, 'utf8').split('\n')[1]];
+  // The first line of the client key's base64 body (the line after its PEM header).
+  const keyLine = readFileSync(certs.clientKey, 'utf8').split('\n')[1];
+  if (!keyLine) throw new Error(`${certs.clientKey} is not a PEM key`);
+  secrets = [ATLASSIAN_KEY, TEMPORAL_KEY, WRONG_KEY, keyLine];
   mtlsProxy = await startTlsProxy({
     upstream: TEMPORAL_ADDRESS,
     serverCert: certs.serverCert,

@@ -19,6 +19,7 @@ export interface RuleParams {
   connection: string;
   bucket: string;
   prefix: string;
+  layout?: 'hive' | 'hourly';
   displayName?: string;
   interval?: string;
   startFrom?: string;
@@ -35,11 +36,11 @@ export interface RulesParams {
 export function rulesYaml({ connections, rules }: RulesParams): string {
   return stringify({
     connections,
-    rules: rules.map(({ id, displayName, connection, bucket, prefix, ...rest }) => ({
+    rules: rules.map(({ id, displayName, connection, bucket, prefix, layout, ...rest }) => ({
       id,
       displayName,
       connection,
-      destination: { bucket, prefix },
+      destination: { bucket, prefix, layout },
       ...rest,
     })),
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../dev/simulator/server';
 import { readWorkerConfig } from '../../src/worker/config';
 import { createCollectorWorker } from '../../src/worker/worker';
 
@@ -18,6 +19,10 @@ export const TEST_SERVERS = {
   s3AccessKey: 'audit-collect-test',
   s3SecretKey: 'test-s3-secret-4b1d9e',
 };
+
+export const DAY_MS = 86_400_000;
+/** The prefix most e2e rules write under. */
+export const DEFAULT_PREFIX = 'atlassian/audit/';
 
 export const TEMPORAL_ADDRESS = `127.0.0.1:${TEST_SERVERS.temporalPort}`;
 export const ROOT = join(__dirname, '..', '..');
@@ -48,7 +53,12 @@ export function useS3Endpoint(url: string): void {
 }
 
 export function s3(): S3Client {
-  return new S3Client({ endpoint: s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: TEST_SERVERS.s3AccessKey, secretAccessKey: TEST_SERVERS.s3SecretKey } });
+  return new S3Client({
+    endpoint: s3Endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: TEST_SERVERS.s3AccessKey, secretAccessKey: TEST_SERVERS.s3SecretKey },
+  });
 }
 
 export async function createBucket(bucket: string): Promise<void> {
@@ -76,11 +86,19 @@ export function zstdDecode(data: Buffer): string {
   return execFileSync('zstd', ['-dc'], { input: data, maxBuffer: 1 << 30 }).toString('utf8');
 }
 
+/** An object's text, decoded by the reference `zstd` tool. */
+export async function objectText(bucket: string, key: string): Promise<string> {
+  return zstdDecode(await getObject(bucket, key));
+}
+
 /** Every event line under a prefix, parsed, with the key it came from. */
-export async function readEvents(bucket: string, prefix: string): Promise<Array<{ key: string; event: { id: string; attributes: { processedAt: string } } }>> {
+export async function readEvents(
+  bucket: string,
+  prefix: string,
+): Promise<Array<{ key: string; event: { id: string; attributes: { processedAt: string } } }>> {
   const out = [];
   for (const key of await listKeys(bucket, prefix)) {
-    const text = zstdDecode(await getObject(bucket, key));
+    const text = await objectText(bucket, key);
     expect(text.endsWith('\n')).toBe(true);
     for (const line of text.slice(0, -1).split('\n')) out.push({ key, event: JSON.parse(line) });
   }
@@ -90,6 +108,31 @@ export async function readEvents(bucket: string, prefix: string): Promise<Array<
 export async function temporalClient(): Promise<Client> {
   const connection = await Connection.connect({ address: TEMPORAL_ADDRESS });
   return new Client({ connection, namespace: 'default' });
+}
+
+/**
+ * The start of most e2e files: the test environment with `apiKey` as ATLASSIAN_TEST_API_KEY, the
+ * simulator serving one org of `events` events, a Temporal client, and the bucket.
+ */
+export async function startOrgServers(
+  { orgId, apiKey, events, bucket }: { orgId: string; apiKey: string; events: number; bucket: string },
+  simulator: Omit<SimulatorOptions, 'orgs'>,
+): Promise<{ sim: Simulator; client: Client }> {
+  useTestEnv({ ATLASSIAN_TEST_API_KEY: apiKey });
+  const sim = await startSimulator({ ...simulator, orgs: [{ orgId, apiKeys: [apiKey], events }] });
+  try {
+    const client = await temporalClient();
+    await createBucket(bucket);
+    return { sim, client };
+  } catch (error) {
+    await sim.close();
+    throw error;
+  }
+}
+
+/** For stopAll: closing what startOrgServers started (either may be missing if it failed part way). */
+export function orgServerStops(sim: Simulator | undefined, client: Client | undefined): Array<() => Promise<unknown> | undefined> {
+  return [() => sim?.close(), () => client?.connection.close()];
 }
 
 let runtimeInstalled = false;

@@ -23,25 +23,25 @@ function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+/** `openssl req` arguments for a new unencrypted P-256 key, written to `keyFile`. */
+function newEcKeyArgs(keyFile: string): string[] {
+  return ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile];
+}
+
+const subjectArgs = (name: string) => ['-subj', `/CN=audit-collect test ${name}`];
+
 function newCa(dir: string, name: string): { cert: string; key: string } {
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
   openssl(dir, [
     'req',
     '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    key,
+    ...newEcKeyArgs(key),
     '-out',
     cert,
     '-days',
     '2',
-    '-subj',
-    `/CN=audit-collect test ${name}`,
+    ...subjectArgs(name),
     '-addext',
     'basicConstraints=critical,CA:TRUE',
     '-addext',
@@ -63,21 +63,7 @@ function newLeaf(params: { dir: string; name: string; ca: { cert: string; key: s
     ext,
     ['basicConstraints=CA:FALSE', 'subjectKeyIdentifier=hash', 'authorityKeyIdentifier=keyid', ...params.extensions].join('\n'),
   );
-  openssl(dir, [
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    csr,
-    '-subj',
-    `/CN=audit-collect test ${name}`,
-  ]);
+  openssl(dir, ['req', '-new', ...newEcKeyArgs(key), '-out', csr, ...subjectArgs(name)]);
   openssl(dir, [
     'x509',
     '-req',

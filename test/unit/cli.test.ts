@@ -147,10 +147,11 @@ describe('errors become exit codes by class', () => {
 
   test('an encrypted payload read without a key is bad input, with the fix', async () => {
     const codec = new AesGcmCodec({ keyId: 'k1', key: randomBytes(32), oldKeys: [] });
-    const [encrypted] = await codec.encode([defaultPayloadConverter.toPayload({ rule: 'x' })]);
+    const encrypted = await codec.encode([defaultPayloadConverter.toPayload({ rule: 'x' })]);
+    expect(encrypted).toHaveLength(1);
     let thrown: unknown;
     try {
-      defaultPayloadConverter.fromPayload(encrypted);
+      defaultPayloadConverter.fromPayload(encrypted[0]!);
     } catch (error) {
       thrown = error;
     }

@@ -23,7 +23,27 @@ type Service = {
   depends_on?: Record<string, { condition: string }>;
 };
 
-const services = () => (parse(readFileSync(FILE, 'utf8'), { merge: true }) as { services: Record<string, Service> }).services;
+/** The services the README describes; every test below reads some of them. */
+const NAMES = [
+  'temporal',
+  'temporal-schema',
+  'postgresql',
+  'temporal-ui',
+  's3',
+  'worker',
+  'simulator',
+  'demo-worker',
+  'prometheus',
+  'demo-rules',
+] as const;
+
+/** docker-compose.yml's services, after checking that each of NAMES is there. */
+function services(): Record<(typeof NAMES)[number], Service> {
+  const all = (parse(readFileSync(FILE, 'utf8'), { merge: true }) as { services: Record<string, Service> }).services;
+  const missing = NAMES.filter((name) => !all[name]);
+  if (missing.length > 0) throw new Error(`docker-compose.yml has no service ${missing.join(', ')}`);
+  return all as Record<(typeof NAMES)[number], Service>;
+}
 
 function compose(args: string[]): string {
   return execFileSync('docker-compose', ['-f', FILE, ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -43,7 +63,7 @@ test('it runs Temporal on PostgreSQL with current images (no auto-setup), the UI
   expect(images.some((i) => i.includes('auto-setup'))).toBe(false);
   expect(all.temporal.image).toMatch(/^temporalio\/server:\d+\.\d+\.\d+$/);
   expect(all.temporal.environment?.DB).toBe('postgres12');
-  expect(all.temporal.depends_on?.['temporal-schema'].condition).toBe('service_completed_successfully');
+  expect(all.temporal.depends_on?.['temporal-schema']?.condition).toBe('service_completed_successfully');
   expect(all['temporal-schema'].image).toMatch(/^temporalio\/admin-tools:/);
   expect(all.postgresql.image).toMatch(/^postgres:\d+$/);
   expect(all['temporal-ui'].image).toMatch(/^temporalio\/ui:/);
@@ -67,7 +87,7 @@ test('the worker scales (docker compose up --scale worker=3): no container name,
 });
 
 test('workers drain on docker stop and report readiness', () => {
-  for (const name of ['worker', 'demo-worker']) {
+  for (const name of ['worker', 'demo-worker'] as const) {
     const service = services()[name];
     // Longer than the worker's default 60-second drain, so Docker does not SIGKILL a draining batch.
     expect(Number(/^(\d+)s$/.exec(service.stop_grace_period ?? '')?.[1])).toBeGreaterThan(60);
@@ -91,7 +111,7 @@ test("Prometheus scrapes every worker replica by DNS and loads the README's aler
     rule_files: string[];
     scrape_configs: Array<{ dns_sd_configs: Array<{ names: string[]; type: string; port: number }> }>;
   };
-  expect(config.scrape_configs[0].dns_sd_configs[0]).toMatchObject({ names: ['worker', 'demo-worker'], type: 'A', port: 9464 });
+  expect(config.scrape_configs[0]?.dns_sd_configs[0]).toMatchObject({ names: ['worker', 'demo-worker'], type: 'A', port: 9464 });
   expect(config.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
   const alerts = readFileSync(join(ROOT, 'deploy', 'prometheus', 'alerts.yml'), 'utf8');
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

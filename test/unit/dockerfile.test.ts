@@ -13,9 +13,11 @@ function stages(): Stage[] {
   const result: Stage[] = [];
   for (const line of text.split('\n').map((l) => l.trim())) {
     if (line === '' || line.startsWith('#')) continue;
-    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?$/i.exec(line);
-    if (from) result.push({ from: from[1], name: from[2], lines: [] });
-    else result[result.length - 1].lines.push(line);
+    const [, image, name] = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?$/i.exec(line) ?? [];
+    const stage = result.at(-1);
+    if (image !== undefined) result.push({ from: image, name, lines: [] });
+    else if (stage) stage.lines.push(line);
+    else throw new Error(`Dockerfile: '${line}' comes before the first FROM`);
   }
   return result;
 }
@@ -23,10 +25,10 @@ function stages(): Stage[] {
 test('the image is built in a build stage and run from a last stage, both on node:22-bookworm-slim', () => {
   const all = stages();
   const build = all.find((s) => s.name === 'build')!;
-  const runtime = all[all.length - 1];
+  const runtime = all.at(-1);
   expect(build).toBeDefined();
   expect(build.from).toBe('node:22-bookworm-slim');
-  expect(runtime.from).toBe('node:22-bookworm-slim');
+  expect(runtime?.from).toBe('node:22-bookworm-slim');
   expect(build.lines).toContain('RUN npm ci');
   expect(build.lines).toContain('RUN npm run build');
 });
@@ -47,7 +49,10 @@ test('the runtime stage has the production dependencies, dist/ and bin/, no Type
 });
 
 test('npm ci --omit=dev leaves out tsx and typescript, and bin/audit-collect runs dist/ without them', () => {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
   for (const name of ['tsx', 'typescript']) {
     expect(pkg.dependencies[name]).toBeUndefined();
     expect(pkg.devDependencies[name]).toBeDefined();

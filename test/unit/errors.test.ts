@@ -20,6 +20,13 @@ function atlassian(status: number, headers: Headers = {}, body = SECRET_BODY, no
 }
 
 /** The delay Temporal will use, stored as given (milliseconds). */
+/** Expects the failure's retry delay to be `ms` plus a jitter below 2 s. */
+function expectDelayWithJitter(failure: ApplicationFailure, ms: number): void {
+  const delay = delayOf(failure)!;
+  expect(delay).toBeGreaterThanOrEqual(ms);
+  expect(delay).toBeLessThan(ms + 2_000);
+}
+
 function delayOf(failure: ApplicationFailure): number | undefined {
   return failure.nextRetryDelay as number | undefined;
 }
@@ -60,22 +67,17 @@ describe('classifyAtlassianResponse: 429', () => {
     const failure = atlassian(429, { 'retry-after': '10', 'x-ratelimit-reset': '2025-05-19T10:04Z' });
     expect(failure.type).toBe(ErrorType.RateLimited);
     expect(failure.nonRetryable).toBe(false);
-    expect(delayOf(failure)).toBeGreaterThanOrEqual(10_000);
-    expect(delayOf(failure)).toBeLessThan(12_000);
+    expectDelayWithJitter(failure, 10_000);
     expect(failure.message).not.toContain('SECRETBODY');
   });
 
   it('takes a minute-precision X-RateLimit-Reset as the end of that minute', () => {
     // now 10:01:10, reset "10:01" means some time in that minute → wait until 10:02:00 = 50 s.
-    const delay = delayOf(atlassian(429, { 'x-ratelimit-reset': '2025-05-19T10:01Z' }))!;
-    expect(delay).toBeGreaterThanOrEqual(50_000);
-    expect(delay).toBeLessThan(52_000);
+    expectDelayWithJitter(atlassian(429, { 'x-ratelimit-reset': '2025-05-19T10:01Z' }), 50_000);
   });
 
   it('takes a seconds-precision X-RateLimit-Reset as is', () => {
-    const delay = delayOf(atlassian(429, { 'x-ratelimit-reset': '2025-05-19T10:01:30Z' }))!;
-    expect(delay).toBeGreaterThanOrEqual(20_000);
-    expect(delay).toBeLessThan(22_000);
+    expectDelayWithJitter(atlassian(429, { 'x-ratelimit-reset': '2025-05-19T10:01:30Z' }), 20_000);
   });
 
   it('waits the 30 s default without a reset header', () => {
@@ -125,9 +127,7 @@ describe('classifyAtlassianResponse: 5xx', () => {
   });
 
   it('503 with Retry-After uses it', () => {
-    const delay = delayOf(atlassian(503, { 'retry-after': '20' }))!;
-    expect(delay).toBeGreaterThanOrEqual(20_000);
-    expect(delay).toBeLessThan(22_000);
+    expectDelayWithJitter(atlassian(503, { 'retry-after': '20' }), 20_000);
   });
 });
 
@@ -192,7 +192,10 @@ describe('classifyS3Error', () => {
   });
 
   it('a CredentialsProviderError (no HTTP status: the SDK found no credentials) needs a human', () => {
-    const error = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError', tryNextLink: false });
+    const error = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+      tryNextLink: false,
+    });
     const failure = s3(error);
     expect(failure.type).toBe(ErrorType.S3Credentials);
     expect(failure.nonRetryable).toBe(true);
@@ -236,7 +239,10 @@ describe('classifyS3Error', () => {
 
 describe('classifyNetworkError', () => {
   it('is retryable and names the code', () => {
-    const failure = classifyNetworkError({ error: Object.assign(new Error('timeout'), { code: 'ECONNABORTED' }), what: 'GET events-stream' });
+    const failure = classifyNetworkError({
+      error: Object.assign(new Error('timeout'), { code: 'ECONNABORTED' }),
+      what: 'GET events-stream',
+    });
     expect(failure.type).toBe(ErrorType.Network);
     expect(failure.nonRetryable).toBe(false);
     expect(failure.message).toContain('ECONNABORTED');
@@ -273,7 +279,9 @@ describe('classifyNetworkError', () => {
 
   const FAKE_KEY = 'ATCTT3xFfGN0FAKEKEYVALUE';
   it("an API key a header cannot carry (ERR_INVALID_CHAR) needs a human, naming the key's reference, never its value", () => {
-    const error = Object.assign(new TypeError(`Invalid character in header content ["Authorization"]: Bearer ${FAKE_KEY}\n`), { code: 'ERR_INVALID_CHAR' });
+    const error = Object.assign(new TypeError(`Invalid character in header content ["Authorization"]: Bearer ${FAKE_KEY}\n`), {
+      code: 'ERR_INVALID_CHAR',
+    });
     const failure = classifyNetworkError({ error, what, baseUrl, connection: 'acme', apiKeyRef: 'env:ATLASSIAN_API_KEY' });
     expect(failure.type).toBe(ErrorType.ApiKeyUnusable);
     expect(failure.nonRetryable).toBe(true);
@@ -306,7 +314,11 @@ describe('classifyNetworkError', () => {
   });
 
   it('ECONNREFUSED stays retryable', () => {
-    const failure = classifyNetworkError({ error: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), what, baseUrl });
+    const failure = classifyNetworkError({
+      error: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+      what,
+      baseUrl,
+    });
     expect(failure.nonRetryable).toBe(false);
     expect(failure.message).toContain('ECONNREFUSED; retrying');
   });
@@ -348,6 +360,10 @@ test('a 5xx ignores X-RateLimit-Reset (sent on every response) and backs off nor
 });
 
 test('a minute-precision reset still ahead is waited for until that minute starts', () => {
-  const delay = retryDelayMs({ headers: { 'x-ratelimit-reset': '2025-05-19T10:01Z' }, nowMs: Date.parse('2025-05-19T10:00:30Z'), random: () => 0 });
+  const delay = retryDelayMs({
+    headers: { 'x-ratelimit-reset': '2025-05-19T10:01Z' },
+    nowMs: Date.parse('2025-05-19T10:00:30Z'),
+    random: () => 0,
+  });
   expect(delay).toBe(30_000);
 });

@@ -9,6 +9,14 @@ function tracked(promise: Promise<void>) {
   return state;
 }
 
+/** Advances the (fake) clock to 1 ms short of `ms`, when `call` still waits, then to `ms`, when it is done. */
+async function expectDoneAfter(call: { done: boolean }, ms: number): Promise<void> {
+  await jest.advanceTimersByTimeAsync(ms - 1);
+  expect(call.done).toBe(false);
+  await jest.advanceTimersByTimeAsync(1);
+  expect(call.done).toBe(true);
+}
+
 describe('createPacer', () => {
   let nowMs: number;
   const now = () => nowMs;
@@ -35,10 +43,7 @@ describe('createPacer', () => {
     expect(burst.every((c) => c.done)).toBe(true);
     expect(fourth.done).toBe(false);
 
-    await jest.advanceTimersByTimeAsync(999);
-    expect(fourth.done).toBe(false);
-    await jest.advanceTimersByTimeAsync(1);
-    expect(fourth.done).toBe(true);
+    await expectDoneAfter(fourth, 1_000);
   });
 
   it('refills with the clock: after a minute the full burst is available again', async () => {
@@ -137,10 +142,7 @@ describe('createPacer with the API budget headers', () => {
     const pacer = paced();
     pacer.observe({ key: 'org', status: 200, headers: budget({ remaining: 0, reset: '2026-05-19T10:01Z' }) });
     const next = tracked(pacer.take('org'));
-    await jest.advanceTimersByTimeAsync(30_499);
-    expect(next.done).toBe(false);
-    await jest.advanceTimersByTimeAsync(1);
-    expect(next.done).toBe(true);
+    await expectDoneAfter(next, 30_500);
   });
 
   it.each([
@@ -171,10 +173,7 @@ describe('createPacer with the API budget headers', () => {
     await jest.advanceTimersByTimeAsync(9_800);
     pacer.observe({ key: 'org-b', status: 200, headers: budget({ remaining: 0, reset: '2026-05-19T10:01Z' }) });
     const later = tracked(pacer.take('org-b'));
-    await jest.advanceTimersByTimeAsync(50_499);
-    expect(later.done).toBe(false);
-    await jest.advanceTimersByTimeAsync(1);
-    expect(later.done).toBe(true);
+    await expectDoneAfter(later, 50_500);
   });
 
   it('after the reset the window is whole again, spread over the next minute', async () => {
@@ -184,8 +183,9 @@ describe('createPacer with the API budget headers', () => {
     for (let n = 0; n < 3; n++) void pacer.take('org').then(() => times.push(at()));
     await jest.advanceTimersByTimeAsync(33_000);
     // The rest of the 50 in the minute to 10:02:00, this process's share being all of it: ≈ 1.2 s apart.
+    expect(times).toHaveLength(3);
     expect(times[0]).toBe(30_500);
-    for (const gap of [times[1] - times[0], times[2] - times[1]]) expect(Math.abs(gap - 1_215)).toBeLessThan(10);
+    for (const gap of [times[1]! - times[0]!, times[2]! - times[1]!]) expect(Math.abs(gap - 1_215)).toBeLessThan(10);
   });
 
   it('slows down when Remaining falls faster than its own requests: others spend the same budget', async () => {
@@ -217,10 +217,7 @@ describe('createPacer with the API budget headers', () => {
     pacer.observe({ key: 'org', status: 200, headers: budget({ remaining: 2, reset }) });
     // Its share is still all of what is left: the 2 spread over the 20 s to the reset, not a wait for it.
     const next = tracked(pacer.take('org'));
-    await jest.advanceTimersByTimeAsync(9_999);
-    expect(next.done).toBe(false);
-    await jest.advanceTimersByTimeAsync(1);
-    expect(next.done).toBe(true);
+    await expectDoneAfter(next, 10_000);
   });
 
   it('ignores headers that carry no budget: a Limit of 0 (no limit in force), or no Remaining', async () => {

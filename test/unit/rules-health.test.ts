@@ -13,14 +13,18 @@ ${extraRule}
 `;
 
 test("a connection's expiresAt and a rule's warnNoDataAfter reach the schedule's rule (no secret)", () => {
-  const [{ spec }] = parseRules(file('    expiresAt: 2027-03-01', '    warnNoDataAfter: 3d'));
+  const rules = parseRules(file('    expiresAt: 2027-03-01', '    warnNoDataAfter: 3d'));
+  expect(rules).toHaveLength(1);
+  const { spec } = rules[0]!;
   expect(spec.connection.apiKeyExpiresAt).toBe('2027-03-01T00:00:00.000Z');
   expect(spec.warnNoDataAfter).toBe('3d');
   expect(spec.connection.apiKeyRef).toBe('env:ATLASSIAN_API_KEY');
 });
 
 test('without them the rule carries neither, so existing schedules stay unchanged', () => {
-  const [{ spec }] = parseRules(file('', ''));
+  const rules = parseRules(file('', ''));
+  expect(rules).toHaveLength(1);
+  const { spec } = rules[0]!;
   expect('apiKeyExpiresAt' in spec.connection).toBe(false);
   expect('warnNoDataAfter' in spec).toBe(false);
 });

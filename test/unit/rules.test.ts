@@ -51,6 +51,13 @@ ${o.extraRules ?? ''}
 `;
 }
 
+/** The one rule `text` defines; the test fails unless there is exactly one. */
+function onlyRule(text: string) {
+  const rules = parseRules(text);
+  expect(rules).toHaveLength(1);
+  return rules[0]!;
+}
+
 function problemsOf(text: string): { error: RulesError; problems: string[] } {
   try {
     parseRules(text, 'rules.yaml');
@@ -93,7 +100,7 @@ describe('parseRules: valid files', () => {
   });
 
   it('fills in the defaults', () => {
-    const [rule] = parseRules(file());
+    const rule = onlyRule(file());
     expect(DEFAULT_BASE_URL).toBe('https://api.atlassian.com');
     expect(rule.paused).toBe(false);
     expect(rule.spec.interval).toBe('5m');
@@ -106,7 +113,7 @@ describe('parseRules: valid files', () => {
     const text = file({ rule: '    interval: 1h\n    startFrom: 180d\n    paused: true' })
       .replace(ORG, ORG.toUpperCase())
       .replace('env:ATLASSIAN_API_KEY', 'file:/run/secrets/atlassian\n    baseUrl: http://127.0.0.1:8080/');
-    const [rule] = parseRules(text);
+    const rule = onlyRule(text);
     expect(rule.paused).toBe(true);
     expect(rule.spec.interval).toBe('1h');
     expect(rule.spec.startFrom).toBe('180d');
@@ -114,13 +121,13 @@ describe('parseRules: valid files', () => {
   });
 
   it('takes a destination layout: hive is kept, hourly (the default) is left out of the spec', () => {
-    const withLayout = (layout: string) => parseRules(file().replace('      prefix:', `      layout: ${layout}\n      prefix:`))[0].spec.destination;
+    const withLayout = (layout: string) => onlyRule(file().replace('      prefix:', `      layout: ${layout}\n      prefix:`)).spec.destination;
     expect(withLayout('hive')).toEqual({ bucket: 'audit-logs', prefix: 'atlassian/audit/', layout: 'hive' });
     // Naming the default changes no schedule that was applied before layouts existed.
     expect(withLayout('hourly')).toEqual({ bucket: 'audit-logs', prefix: 'atlassian/audit/' });
-    expect(withLayout('hourly')).toEqual(parseRules(file())[0].spec.destination);
-    const flow = parseRules(file().replace('    destination:\n', '    destination: { bucket: b-1, prefix: p/, layout: hive }\n').replace(/      bucket: .*\n      prefix: .*\n/, ''));
-    expect(flow[0].spec.destination).toEqual({ bucket: 'b-1', prefix: 'p/', layout: 'hive' });
+    expect(withLayout('hourly')).toEqual(onlyRule(file()).spec.destination);
+    const flow = onlyRule(file().replace('    destination:\n', '    destination: { bucket: b-1, prefix: p/, layout: hive }\n').replace(/      bucket: .*\n      prefix: .*\n/, ''));
+    expect(flow.spec.destination).toEqual({ bucket: 'b-1', prefix: 'p/', layout: 'hive' });
   });
 
   it('lets several rules share a connection', () => {
@@ -175,7 +182,7 @@ describe('parseRules: every bad field is named', () => {
   });
 
   it.each(['https://api.atlassian.com', 'http://127.0.0.1:8080', 'http://localhost:8900', 'http://[::1]:8900'])('accepts baseUrl %j', (baseUrl) => {
-    expect(parseRules(file({ connection: `    baseUrl: ${baseUrl}` }))[0].spec.connection.baseUrl).toBe(baseUrl);
+    expect(onlyRule(file({ connection: `    baseUrl: ${baseUrl}` })).spec.connection.baseUrl).toBe(baseUrl);
   });
 
   it.each(['daily', 'Hive', 'HOURLY', '""', '1', 'null', '[hive]'])('a layout %s', (layout) => {

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { thrownMessage } from '../helpers/thrown';
 import { makeTestCerts } from '../helpers/tls-proxy';
 import {
   TemporalConfigError,
@@ -38,13 +39,7 @@ function load(env: Record<string, string | undefined>): TemporalConnectionSettin
 }
 
 function configError(env: Record<string, string | undefined>): string {
-  try {
-    load(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(TemporalConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a TemporalConfigError');
+  return thrownMessage(TemporalConfigError, () => load(env));
 }
 
 describe('loadTemporalConnection', () => {

@@ -35,6 +35,7 @@ afterAll(async () => {
 
 test('one child per slice, at most `concurrency` at once; progress sums the slices, and the result is the final progress', async () => {
   expect(SLICES).toHaveLength(5);
+  const lastSlice = SLICES[LAST]!;
   let releaseLast!: () => void;
   const lastMayRun = new Promise<void>((resolve) => (releaseLast = resolve));
   const batches: BackfillBatchInput[] = [];
@@ -86,12 +87,12 @@ test('one child per slice, at most `concurrency` at once; progress sums the slic
   });
   expect(progress.fraction).toBeCloseTo(0.8, 5);
   // Everything before the held slice's day is written.
-  expect(progress.position).toBe(new Date(SLICES[LAST].fromMs).toISOString());
+  expect(progress.position).toBe(new Date(lastSlice.fromMs).toISOString());
   expect(slices.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done', 'running']);
   expect(slices.map((s) => s.state?.events ?? null)).toEqual([10, 20, 30, 40, null]);
 
   expect(result).toMatchObject({ slices: { total: 5, done: 5, running: 0 }, events: 150, objects: 5, bytes: 500, fraction: 1, etaMs: 0 });
-  expect(result.position).toBe(new Date(SLICES[LAST].toMs + 1).toISOString());
+  expect(result.position).toBe(new Date(lastSlice.toMs + 1).toISOString());
 
   // Each slice is its own child workflow, reading its own day from the day's start.
   expect(

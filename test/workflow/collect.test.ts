@@ -1,27 +1,17 @@
 // The collect workflow as a specification, on a Temporal dev server with fake activities: what a
 // needs-a-human failure does, where the batch cap ends a run, and what a run hands to the next.
-import { ApplicationFailure, ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
-import { startPosition } from '../../src/model/position';
-import type { BatchInput, BatchResult, CollectResult, CollectState } from '../../src/model/types';
+import type { BatchInput, BatchResult, CollectInput, CollectResult, CollectState } from '../../src/model/types';
 import { MAX_BATCHES_PER_RUN, collectWorkflow } from '../../src/workflows/collect';
 import { fakeRule } from '../helpers/fakes';
-import { createTestEnv, sleep, workflowsPath } from './env';
+import { createTestEnv, sleep } from './env';
+import { START, START_MS, applicationFailureOf, withWorker } from './fake-workers';
 
-type FakeActivities = Pick<Activities, 'resolveStart' | 'collectBatch' | 'pauseRule'>;
-
-const START_MS = Date.UTC(2026, 0, 1);
-const START: CollectState = {
-  position: startPosition(START_MS),
-  startPointMs: START_MS,
-  lastProcessedAt: null,
-  totals: { events: 0, objects: 0, bytes: 0 },
-};
+type FakeActivities = Pick<Activities, 'resolveStart' | 'collectBatch' | 'pauseRule' | 'notify'>;
 
 let env: TestWorkflowEnvironment;
-let queue = 0;
 
 beforeAll(async () => {
   env = await createTestEnv();
@@ -65,6 +55,10 @@ function fakes(overrides: Partial<FakeActivities> = {}) {
     async pauseRule(params) {
       calls.pauses.push(params);
     },
+    // A worker without a webhook: notices are not sent.
+    async notify() {
+      return { sent: false };
+    },
     ...overrides,
   };
   const recorded: FakeActivities = {
@@ -77,34 +71,31 @@ function fakes(overrides: Partial<FakeActivities> = {}) {
   return { calls, activities: recorded };
 }
 
-async function withWorker<T>(activities: FakeActivities, body: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = `collect-spec-${++queue}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities });
-  return worker.runUntil(body(taskQueue));
+/** Runs the collect workflow with `input` on a worker of its own with `activities`; returns its result. */
+function collectRun(activities: FakeActivities, workflowId: string, input: CollectInput): Promise<CollectResult> {
+  return withWorker(env, 'collect-spec', activities, (taskQueue) =>
+    env.client.workflow.execute(collectWorkflow, { taskQueue, workflowId, args: [input] }),
+  );
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(WorkflowFailedError);
-  const cause = (error as WorkflowFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
+/** Runs the collect workflow with fakes overridden by `overrides`, expecting it to fail: the calls made and the failure. */
+async function failedRun(overrides: Partial<FakeActivities>, workflowId: string, input: CollectInput) {
+  const { calls, activities } = fakes(overrides);
+  const failure = await applicationFailureOf(collectRun(activities, workflowId, input));
+  return { calls, failure };
 }
+
+/** An activity that fails in a way that needs a human: not retried. */
+const needsAHuman = (message: string, type: string) => async (): Promise<never> => {
+  throw ApplicationFailure.nonRetryable(message, type);
+};
 
 describe('a needs-a-human failure pauses the rule with a note naming it and fails the run', () => {
   test('from a batch', async () => {
-    const { calls, activities } = fakes({
-      async collectBatch() {
-        throw ApplicationFailure.nonRetryable('Atlassian answered 401 Unauthorized: create a new API key', 'AtlassianUnauthorized');
-      },
-    });
-    const failure = await withWorker(activities, (taskQueue) =>
-      failureOf(
-        env.client.workflow.execute(collectWorkflow, { taskQueue, workflowId: 'collect-401', args: [{ rule: fakeRule, state: START }] }),
-      ),
+    const { calls, failure } = await failedRun(
+      { collectBatch: needsAHuman('Atlassian answered 401 Unauthorized: create a new API key', 'AtlassianUnauthorized') },
+      'collect-401',
+      { rule: fakeRule, state: START },
     );
     expect(failure.message).toBe('rule r1: Atlassian answered 401 Unauthorized: create a new API key');
     expect(failure.type).toBe('AtlassianUnauthorized');
@@ -115,15 +106,10 @@ describe('a needs-a-human failure pauses the rule with a note naming it and fail
   });
 
   test('from resolving the start point', async () => {
-    const { calls, activities } = fakes({
-      async resolveStart() {
-        throw ApplicationFailure.nonRetryable('the checkpoint is not valid JSON', 'CheckpointInvalid');
-      },
-    });
-    const failure = await withWorker(activities, (taskQueue) =>
-      failureOf(
-        env.client.workflow.execute(collectWorkflow, { taskQueue, workflowId: 'collect-bad-checkpoint', args: [{ rule: fakeRule }] }),
-      ),
+    const { calls, failure } = await failedRun(
+      { resolveStart: needsAHuman('the checkpoint is not valid JSON', 'CheckpointInvalid') },
+      'collect-bad-checkpoint',
+      { rule: fakeRule },
     );
     expect(failure.message).toBe('rule r1: the checkpoint is not valid JSON');
     expect(failure.type).toBe('CheckpointInvalid');
@@ -134,9 +120,7 @@ describe('a needs-a-human failure pauses the rule with a note naming it and fail
 
 test(`a run not caught up after ${MAX_BATCHES_PER_RUN} batches ends successfully with its state`, async () => {
   const { calls, activities } = fakes({ collectBatch: async (input) => advance(input.state, 5, false) });
-  const result = await withWorker(activities, (taskQueue) =>
-    env.client.workflow.execute(collectWorkflow, { taskQueue, workflowId: 'collect-capped', args: [{ rule: fakeRule, state: START }] }),
-  );
+  const result = await collectRun(activities, 'collect-capped', { rule: fakeRule, state: START });
   expect(calls.batches).toHaveLength(MAX_BATCHES_PER_RUN);
   expect(result.run).toMatchObject({
     batches: MAX_BATCHES_PER_RUN,
@@ -156,9 +140,7 @@ test(`a run not caught up after ${MAX_BATCHES_PER_RUN} batches ends successfully
 test('each batch starts where the previous one ended, and a run stops once caught up', async () => {
   let n = 0;
   const { calls, activities } = fakes({ collectBatch: async (input) => advance(input.state, 7, ++n === 3) });
-  const result = await withWorker(activities, (taskQueue) =>
-    env.client.workflow.execute(collectWorkflow, { taskQueue, workflowId: 'collect-three', args: [{ rule: fakeRule, state: START }] }),
-  );
+  const result = await collectRun(activities, 'collect-three', { rule: fakeRule, state: START });
   expect(calls.batches.map((b) => b.state.position.atMs)).toEqual([START_MS, START_MS + 1000, START_MS + 2000]);
   expect(result.run).toEqual({
     events: 21,
@@ -173,15 +155,9 @@ test('each batch starts where the previous one ended, and a run stops once caugh
 test('a run given a state starts there and resolves no start point', async () => {
   const given = advance(START, 42, true).state;
   const { calls, activities } = fakes();
-  const result = await withWorker(activities, (taskQueue) =>
-    env.client.workflow.execute(collectWorkflow, {
-      taskQueue,
-      workflowId: 'collect-given-state',
-      args: [{ rule: fakeRule, state: given }],
-    }),
-  );
+  const result = await collectRun(activities, 'collect-given-state', { rule: fakeRule, state: given });
   expect(calls.resolveStart).toBe(0);
-  expect(calls.batches[0].state).toEqual(given);
+  expect(calls.batches[0]?.state).toEqual(given);
   expect(result.totals).toEqual({ events: 52, objects: 2, bytes: 200 });
 });
 
@@ -193,8 +169,9 @@ async function nthScheduledResult(scheduleId: string, n: number): Promise<Collec
   const handle = env.client.schedule.getHandle(scheduleId);
   for (;;) {
     const { recentActions, runningActions } = (await handle.describe()).info;
-    if (recentActions.length >= n && runningActions.length === 0) {
-      const { workflowId, firstExecutionRunId } = recentActions[n - 1].action.workflow;
+    const nth = recentActions[n - 1];
+    if (nth && runningActions.length === 0) {
+      const { workflowId, firstExecutionRunId } = nth.action.workflow;
       return env.client.workflow.getHandle<typeof collectWorkflow>(workflowId, firstExecutionRunId).result();
     }
     await sleep(100);
@@ -204,7 +181,7 @@ async function nthScheduledResult(scheduleId: string, n: number): Promise<Collec
 test('the schedule hands each run the last result: the next run starts at its position, with its totals and health', async () => {
   const { calls, activities } = fakes();
   const scheduleId = 'collect-spec-schedule';
-  const [first, second] = await withWorker(activities, async (taskQueue) => {
+  const [first, second] = await withWorker(env, 'collect-spec', activities, async (taskQueue) => {
     const handle = await env.client.schedule.create({
       scheduleId,
       spec: { intervals: [{ every: '1h' }] },

@@ -51,6 +51,8 @@ function advance(state: CollectState, caughtUp: boolean): BatchResult {
     objects: 1,
     keys: [`p/k-${atMs}`],
     caughtUp,
+    // The worker has a webhook: from the next batch on, the workflow watches for a failing one.
+    notifies: true,
   };
 }
 
@@ -131,6 +133,12 @@ async function scheduledRuns(taskQueue: string, scheduleId: string, count: numbe
 
 const kinds = (notices: Notice[]) => notices.map((n) => n.kind);
 
+/** The run's history (patch marker, timers, notices) replays with the same code. */
+async function expectReplays(workflowId: string): Promise<void> {
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  await expect(Worker.runReplayHistory({ workflowsPath }, history, workflowId)).resolves.toBeUndefined();
+}
+
 test('a rule that pauses sends one notice with the reason; the failure carries it for the next run', async () => {
   const { notices, activities } = fakes({
     async collectBatch() {
@@ -143,6 +151,7 @@ test('a rule that pauses sends one notice with the reason; the failure carries i
   expect(notices).toEqual([{ kind: 'paused', ruleId: 'r1', displayName: 'R1', orgId: 'org', reason: `rule r1: ${UNAUTHORIZED}` }]);
   expect(failure).toMatchObject({ message: `rule r1: ${UNAUTHORIZED}`, type: 'AtlassianUnauthorized', nonRetryable: true });
   expect(failure.details).toEqual([{ notice: { kind: 'paused', at: expect.stringMatching(/^\d{4}-/) } }]);
+  await expectReplays('notify-pause');
 });
 
 test('with no webhook on the worker (nothing sent), the failure is as before and no recovery follows', async () => {
@@ -165,9 +174,10 @@ test('with no webhook on the worker (nothing sent), the failure is as before and
 test('a batch retrying for more than two intervals sends one "failing" notice while it retries, then "recovered" when the run succeeds', async () => {
   let attemptsAtNotice = -1;
   let attempts = 0;
+  // Batch 1 tells the workflow the worker posts notices; batch 2 retries for 4 s.
   const retrying = retryingFor(
-    () => 4000,
-    () => true,
+    (input) => (input.state.position.atMs === START_MS ? 0 : 4000),
+    (input) => input.state.position.atMs > START_MS,
   );
   const { notices, activities } = fakes({
     collectBatch: async (input) => {
@@ -183,27 +193,26 @@ test('a batch retrying for more than two intervals sends one "failing" notice wh
   const result = await withWorker(activities, (taskQueue) =>
     env.client.workflow.execute(collectWorkflow, { taskQueue, workflowId: 'notify-failing', args: [{ rule, state: START }] }),
   );
-  // The run's history (marker, timer, notices) replays with the same code.
-  const history = await env.client.workflow.getHandle('notify-failing').fetchHistory();
-  await Worker.runReplayHistory({ workflowsPath }, history, 'notify-failing');
+  await expectReplays('notify-failing');
   expect(notices).toEqual([
     {
       kind: 'failing',
       ruleId: 'r1',
       displayName: 'R1',
       orgId: 'org',
-      reason: 'batch 1 has been retrying for more than 2 intervals (2 x 1s); it keeps retrying',
+      reason: 'batch 2 has been retrying for more than 2 intervals (2 x 1s); it keeps retrying',
     },
     expect.objectContaining({
       kind: 'recovered',
-      reason: expect.stringMatching(/^first successful run since the failing notice of \d{4}-.*: 10 events in 1 batch,/),
+      reason: expect.stringMatching(/^first successful run since the failing notice of \d{4}-.*: 20 events in 2 batches,/),
     }),
   ]);
   // Sent while the batch was still being retried, and the batch went on after it.
   expect(attemptsAtNotice).toBeGreaterThan(1);
   expect(attempts).toBeGreaterThan(attemptsAtNotice);
-  expect(result.run).toMatchObject({ batches: 1, caughtUp: true });
+  expect(result.run).toMatchObject({ batches: 2, caughtUp: true });
   expect(result.notice).toEqual({ kind: 'recovered', at: expect.stringMatching(/^\d{4}-/) });
+  expect(result.notifies).toBe(true);
 });
 
 test('a resumed rule recovers with one notice: the run after a paused one, and not again after', async () => {
@@ -224,7 +233,8 @@ test('a resumed rule recovers with one notice: the run after a paused one, and n
 });
 
 test('a flapping rule is announced once: fail, recover, fail again in one run, then short failures in the next', async () => {
-  // Run 1: batches 1 and 2 each retry for 3 s (more than two intervals), batch 3 catches up.
+  // Run 1: batches 1 and 2 each retry for 3 s (more than two intervals), batch 3 catches up; batch 1
+  // is not watched (the workflow learns from its result that the worker posts notices).
   // Run 2: its batch retries for 0.5 s only.
   const { notices, activities } = fakes({
     collectBatch: retryingFor(
@@ -237,27 +247,43 @@ test('a flapping rule is announced once: fail, recover, fail again in one run, t
   expect(first.run.batches).toBe(3);
   expect(second.run.batches).toBe(1);
   expect(kinds(notices)).toEqual(['failing', 'recovered']);
-  expect(notices[0].reason).toBe('batch 1 has been retrying for more than 2 intervals (2 x 1s); it keeps retrying');
+  expect(notices[0].reason).toBe('batch 2 has been retrying for more than 2 intervals (2 x 1s); it keeps retrying');
 });
 
 test('a notifier that fails never fails or pauses the run', async () => {
   let pauses = 0;
+  let notifyAttempts = 0;
   const { activities } = fakes({
     collectBatch: retryingFor(
-      () => 2500,
-      () => true,
+      (input) => (input.state.position.atMs === START_MS ? 0 : 2500),
+      (input) => input.state.position.atMs > START_MS,
     ),
     async pauseRule() {
       pauses += 1;
     },
     async notify() {
+      notifyAttempts += 1;
       throw ApplicationFailure.nonRetryable('the notifier webhook answered HTTP 500', 'NotifyRejected');
     },
   });
   const result = await withWorker(activities, (taskQueue) =>
     env.client.workflow.execute(collectWorkflow, { taskQueue, workflowId: 'notify-broken', args: [{ rule, state: START }] }),
   );
-  expect(result.run).toMatchObject({ batches: 1, caughtUp: true });
+  expect(result.run).toMatchObject({ batches: 2, caughtUp: true });
   expect(result.notice).toBeUndefined();
   expect(pauses).toBe(0);
+  expect(notifyAttempts).toBeGreaterThan(0);
+});
+
+test('a worker without a webhook costs no timer: its batches are not watched', async () => {
+  const { activities } = fakes({
+    collectBatch: async (input) => ({ ...advance(input.state, input.state.position.atMs > START_MS), notifies: undefined }),
+  });
+  const result = await withWorker(activities, (taskQueue) =>
+    env.client.workflow.execute(collectWorkflow, { taskQueue, workflowId: 'notify-off', args: [{ rule, state: START }] }),
+  );
+  expect(result.run.batches).toBe(2);
+  expect(result.notifies).toBeUndefined();
+  const { events } = await env.client.workflow.getHandle('notify-off').fetchHistory();
+  expect((events ?? []).filter((e) => e.timerStartedEventAttributes)).toEqual([]);
 });

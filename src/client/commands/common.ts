@@ -5,7 +5,9 @@ export const RULE_ID_ARG: ArgSpec<'ruleId'> = { name: 'ruleId', description: "th
 
 export const JSON_OPTION = { type: 'boolean', description: 'print JSON instead of text' } as const satisfies OptionSpec;
 
-export const TEMPORAL_ENVIRONMENT = "Environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default 'default').";
+export const TEMPORAL_ENVIRONMENT =
+  "Environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default 'default'), TEMPORAL_API_KEY, " +
+  'TEMPORAL_TLS, TEMPORAL_TLS_* (client certificate and key, server CA, server name), TEMPORAL_PROFILE and TEMPORAL_CONFIG_FILE, as the temporal CLI reads them.';
 
 export function print(params: { json: boolean; value: unknown; text: () => string }): void {
   console.log(params.json ? JSON.stringify(params.value, null, 2) : params.text());

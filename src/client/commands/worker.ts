@@ -22,6 +22,8 @@ are never written.`,
   ],
   environment: `Environment (validated at start; a bad value exits 2 naming it):
   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE      the Temporal server (127.0.0.1:7233, default)
+  TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE
+                                            TLS, API key and profiles, as the temporal CLI reads them
   AWS_REGION, AWS_ENDPOINT_URL_S3, AWS credentials; AUDIT_COLLECT_S3_FORCE_PATH_STYLE=true for
                                             S3-compatible servers
   the API-key variables or files the rules' connections name (env:NAME, file:/path)
