@@ -20,7 +20,10 @@ module.exports = tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       'import-x/no-cycle': 'error',
     },
   },
@@ -43,7 +46,12 @@ module.exports = tseslint.config(
           paths: builtins.map((name) => ({ name, message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.' })),
           patterns: [
             {
-              group: ioFolders.map((folder) => `**/${folder}`).concat(ioFolders.map((folder) => `**/${folder}/**`), ['**/dev/**']),
+              group: ioFolders
+                .map((folder) => `**/${folder}`)
+                .concat(
+                  ioFolders.map((folder) => `**/${folder}/**`),
+                  ['**/dev/**'],
+                ),
               allowTypeImports: true,
               message: 'Workflow code may import activities, worker, client and I/O modules as types only.',
             },

@@ -66,8 +66,13 @@ function parseOptions(argv: string[]): Options | undefined {
   const { values } = parseArgs({
     args: argv,
     options: {
-      events: { type: 'string' }, runs: { type: 'string' }, 'grove-runs': { type: 'string' }, 'port-offset': { type: 'string' },
-      'no-write': { type: 'boolean' }, profile: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      events: { type: 'string' },
+      runs: { type: 'string' },
+      'grove-runs': { type: 'string' },
+      'port-offset': { type: 'string' },
+      'no-write': { type: 'boolean' },
+      profile: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return undefined;
@@ -89,7 +94,15 @@ function parseOptions(argv: string[]): Options | undefined {
 const log = (line: string) => console.error(`bench: ${line}`);
 
 /** Starts a child process and resolves once a line of its output matches `ready`. */
-function startChild(params: { name: string; command: string; args: string[]; env: NodeJS.ProcessEnv; ready: RegExp; timeoutMs: number; logFile: string }): Promise<ChildProcess> {
+function startChild(params: {
+  name: string;
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  ready: RegExp;
+  timeoutMs: number;
+  logFile: string;
+}): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(params.command, params.args, { cwd: ROOT, env: params.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -144,7 +157,10 @@ function runJson<T>(params: { name: string; command: string; args: string[]; env
   });
 }
 
-const tsNode = (script: string, args: string[], nodeArgs: string[] = []) => ({ command: process.execPath, args: [...nodeArgs, '--require', 'tsx/cjs', script, ...args] });
+const tsNode = (script: string, args: string[], nodeArgs: string[] = []) => ({
+  command: process.execPath,
+  args: [...nodeArgs, '--require', 'tsx/cjs', script, ...args],
+});
 
 function machine(): string {
   const cpus = os.cpus();
@@ -214,14 +230,17 @@ rules:
   });
   try {
     const before = sampleProcess(worker.pid!);
-    log(`  worker started: peak RSS ${(before.peakRssBytes / 1e6).toFixed(0)} MB, RSS now ${(currentRss(worker.pid!) / 1e6).toFixed(0)} MB, CPU ${before.cpuSeconds.toFixed(1)} s`);
+    log(
+      `  worker started: peak RSS ${(before.peakRssBytes / 1e6).toFixed(0)} MB, RSS now ${(currentRss(worker.pid!) / 1e6).toFixed(0)} MB, CPU ${before.cpuSeconds.toFixed(1)} s`,
+    );
     const putsBefore = s3Puts(ctx.s3Log);
     const runs: Array<{ startedAt: string; closedAt: string; workflowId: string; runId: string; result: CollectResult }> = [];
     for (;;) {
       const outcome = await triggerRule({ client: ctx.client, ruleId, wait: true, timeoutMs: 60 * 60_000 });
       if (!outcome.started) throw new Error(`collector run not started: ${outcome.reason}`);
       const { run } = outcome;
-      if (run.status !== 'COMPLETED' || !run.result || !run.closedAt) throw new Error(`collector run ${run.workflowId} ended ${run.status}: ${run.failure ?? ''}`);
+      if (run.status !== 'COMPLETED' || !run.result || !run.closedAt)
+        throw new Error(`collector run ${run.workflowId} ended ${run.status}: ${run.failure ?? ''}`);
       runs.push({ startedAt: run.startedAt, closedAt: run.closedAt, workflowId: run.workflowId, runId: run.runId, result: run.result });
       if (run.result.run.caughtUp) break;
     }
@@ -237,12 +256,16 @@ rules:
       const s = timeSplit(history);
       for (const k of Object.keys(split) as Array<keyof TimeSplit>) split[k] += s[k];
     }
-    log(`  run time: ${Math.round(split.activityRunMs)} ms in batch activities, ${Math.round(split.activityDispatchMs)} ms waiting for activity dispatch, ${Math.round(split.otherMs)} ms in workflow tasks and the rest`);
+    log(
+      `  run time: ${Math.round(split.activityRunMs)} ms in batch activities, ${Math.round(split.activityDispatchMs)} ms waiting for activity dispatch, ${Math.round(split.otherMs)} ms in workflow tasks and the rest`,
+    );
 
     // The idle run: the schedule's next run finds no new events.
     const idleOutcome = await triggerRule({ client: ctx.client, ruleId, wait: true });
-    if (!idleOutcome.started || !idleOutcome.run.closedAt || idleOutcome.run.result?.run.events !== 0) throw new Error('the idle run did not complete with 0 events');
-    const idleHistory = (await ctx.client.workflow.getHandle(idleOutcome.run.workflowId, idleOutcome.run.runId).fetchHistory()).events?.length ?? 0;
+    if (!idleOutcome.started || !idleOutcome.run.closedAt || idleOutcome.run.result?.run.events !== 0)
+      throw new Error('the idle run did not complete with 0 events');
+    const idleHistory =
+      (await ctx.client.workflow.getHandle(idleOutcome.run.workflowId, idleOutcome.run.runId).fetchHistory()).events?.length ?? 0;
 
     return {
       figures: {
@@ -275,7 +298,15 @@ async function floorRun(ctx: Context, index: number): Promise<Figures> {
   const { command, args } = tsNode(join(ROOT, 'dev', 'bench', 'floor.ts'), [JSON.stringify(input)], ctx.nodeArgs);
   const out = await runJson<FloorOutput>({ name: 'floor', command, args, env: ctx.env, logFile: join(ctx.dir, `floor-${index}.log`) });
   if (out.events !== ctx.events) throw new Error(`the floor wrote ${out.events} events, not ${ctx.events}`);
-  return { events: out.events, wallMs: out.wallMs, rawBytes: out.rawBytes, bytes: out.bytes, cpuSeconds: out.cpuSeconds, peakRssBytes: out.peakRssBytes, writes: out.puts };
+  return {
+    events: out.events,
+    wallMs: out.wallMs,
+    rawBytes: out.rawBytes,
+    bytes: out.bytes,
+    cpuSeconds: out.cpuSeconds,
+    peakRssBytes: out.peakRssBytes,
+    writes: out.puts,
+  };
 }
 
 function ensureGrove(): string {
@@ -300,7 +331,10 @@ async function groveRun(ctx: Context, python: string, index: number): Promise<Fi
   const [config, output] = [join(base, 'config'), join(base, 'output')];
   mkdirSync(config, { recursive: true });
   mkdirSync(output, { recursive: true });
-  writeFileSync(join(config, 'atlassian.json'), JSON.stringify({ name: 'bench', identity: ORG, connector: 'atlassian_audit_events', key: SIM_API_KEY }));
+  writeFileSync(
+    join(config, 'atlassian.json'),
+    JSON.stringify({ name: 'bench', identity: ORG, connector: 'atlassian_audit_events', key: SIM_API_KEY }),
+  );
   const out = await runJson<{ events: number; bytes: number; wallMs: number; cpuSeconds: number; peakRssBytes: number; files?: number }>({
     name: 'grove',
     command: python,
@@ -318,7 +352,15 @@ async function groveRun(ctx: Context, python: string, index: number): Promise<Fi
   });
   if (out.events !== ctx.events) log(`Grove wrote ${out.events} events of ${ctx.events}`);
   const files = spawnSync('find', [output, '-type', 'f'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).length;
-  return { events: out.events, wallMs: out.wallMs, rawBytes: ctx.rawBytes, bytes: out.bytes, cpuSeconds: out.cpuSeconds, peakRssBytes: out.peakRssBytes, writes: files };
+  return {
+    events: out.events,
+    wallMs: out.wallMs,
+    rawBytes: ctx.rawBytes,
+    bytes: out.bytes,
+    cpuSeconds: out.cpuSeconds,
+    peakRssBytes: out.peakRssBytes,
+    writes: files,
+  };
 }
 
 /** The size of a response body, read as a stream (a million events' NDJSON is over 1 GB). */
@@ -344,7 +386,13 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { events, runs, groveRuns, portOffset } = options;
-  const ports = { temporal: 27233 + portOffset, ui: 28233 + portOffset, s3: 27070 + portOffset, sim: 28900 + portOffset, metrics: 29464 + portOffset };
+  const ports = {
+    temporal: 27233 + portOffset,
+    ui: 28233 + portOffset,
+    s3: 27070 + portOffset,
+    sim: 28900 + portOffset,
+    metrics: 29464 + portOffset,
+  };
   const dir = join(cacheDir(), `bench-${ports.temporal}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -361,9 +409,11 @@ async function main(argv: string[]): Promise<number> {
     stops.push(() => temporal.stop());
     const s3 = await startS3({ dir, port: ports.s3, ...S3_KEYS });
     stops.push(() => s3.stop());
-    const sim = tsNode(join(ROOT, 'dev', 'simulator', 'cli.ts'), ['--port', String(ports.sim), '--events', String(events), '--rate-limit', '0', '--seed', '42'], [
-      `--max-old-space-size=${Math.max(2048, Math.ceil(events / 1000) * 12)}`,
-    ]);
+    const sim = tsNode(
+      join(ROOT, 'dev', 'simulator', 'cli.ts'),
+      ['--port', String(ports.sim), '--events', String(events), '--rate-limit', '0', '--seed', '42'],
+      [`--max-old-space-size=${Math.max(2048, Math.ceil(events / 1000) * 12)}`],
+    );
     const simulator = await startChild({
       name: 'simulator',
       ...sim,
@@ -396,12 +446,24 @@ async function main(argv: string[]): Promise<number> {
       [API_KEY_ENV]: SIM_API_KEY,
     };
     Object.assign(process.env, { TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS });
-    await new S3Client({ endpoint: env.AWS_ENDPOINT_URL_S3, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: S3_KEYS.accessKey, secretAccessKey: S3_KEYS.secretKey } }).send(
-      new CreateBucketCommand({ Bucket: BUCKET }),
-    );
+    await new S3Client({
+      endpoint: env.AWS_ENDPOINT_URL_S3,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: S3_KEYS.accessKey, secretAccessKey: S3_KEYS.secretKey },
+    }).send(new CreateBucketCommand({ Bucket: BUCKET }));
     const client = await connectClient();
     stops.push(() => client.connection.close());
-    const ctx: Context = { dir, client, s3Log: s3.logFile, simUrl, rawBytes: servedBytes, events, env, nodeArgs: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profiles')}`] : [] };
+    const ctx: Context = {
+      dir,
+      client,
+      s3Log: s3.logFile,
+      simUrl,
+      rawBytes: servedBytes,
+      events,
+      env,
+      nodeArgs: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profiles')}`] : [],
+    };
 
     const collector: Figures[] = [];
     const idle: IdleFigures[] = [];
@@ -412,7 +474,9 @@ async function main(argv: string[]): Promise<number> {
       const c = await collectorRun(ctx, n);
       collector.push(c.figures);
       idle.push(c.idle);
-      log(`  ${Math.round(c.figures.events / (c.figures.wallMs / 1000))} events/s, idle run ${c.idle.wallMs} ms / ${c.idle.historyEvents} history events`);
+      log(
+        `  ${Math.round(c.figures.events / (c.figures.wallMs / 1000))} events/s, idle run ${c.idle.wallMs} ms / ${c.idle.historyEvents} history events`,
+      );
       log(`floor run ${n}/${runs}...`);
       const f = await floorRun(ctx, n);
       floor.push(f);
@@ -445,7 +509,8 @@ async function main(argv: string[]): Promise<number> {
     const doc = existsSync(docFile) ? readFileSync(docFile, 'utf8') : '# Benchmarks\n\n<!-- bench:results -->\n';
     const merged = mergeSection(doc, report);
     const rss = peakRssByEvents(merged);
-    if (rss.has(200_000) && rss.has(1_000_000)) console.log(`- worker peak RSS 1,000,000 / 200,000 events: ${(rss.get(1_000_000)! / rss.get(200_000)!).toFixed(2)}× (target ≤ 1.3×)`);
+    if (rss.has(200_000) && rss.has(1_000_000))
+      console.log(`- worker peak RSS 1,000,000 / 200,000 events: ${(rss.get(1_000_000)! / rss.get(200_000)!).toFixed(2)}× (target ≤ 1.3×)`);
     if (options.write) {
       writeFileSync(docFile, merged);
       log(`wrote ${docFile}`);

@@ -56,7 +56,10 @@ async function main() {
     console.log(`Atlassian simulator on ${sim.url} with 5,000 events; new events arrive every 20 seconds`);
     const arrivals = setInterval(() => {
       const count = 5 + Math.floor(Math.random() * 40);
-      void fetch(`${sim.url}/_sim/orgs/${DEMO_ORG_ID}/events`, { method: 'POST', body: JSON.stringify({ count, lateFraction: 0.1 }) }).catch(() => undefined);
+      void fetch(`${sim.url}/_sim/orgs/${DEMO_ORG_ID}/events`, {
+        method: 'POST',
+        body: JSON.stringify({ count, lateFraction: 0.1 }),
+      }).catch(() => undefined);
     }, 20_000);
     stops.push(async () => clearInterval(arrivals));
 
@@ -111,7 +114,9 @@ rules:
           continue;
         }
         const result = (await handle.result()) as CollectResult;
-        console.log(`${workflowId}: ${result.run.events} events in ${result.run.objects} objects; cursor at ${result.lastProcessedAt ?? '-'}; total ${result.totals.events}`);
+        console.log(
+          `${workflowId}: ${result.run.events} events in ${result.run.objects} objects; cursor at ${result.lastProcessedAt ?? '-'}; total ${result.totals.events}`,
+        );
         for (const key of result.run.objectKeys) console.log(`  s3://${BUCKET}/${key}`);
       }
       await new Promise((r) => setTimeout(r, 2_000));

@@ -4,7 +4,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 
 type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
 // temporal.api.enums.v1.EventType values.
-const Type = { EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: 10, EVENT_TYPE_ACTIVITY_TASK_STARTED: 11, EVENT_TYPE_ACTIVITY_TASK_COMPLETED: 12 } as const;
+const Type = {
+  EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: 10,
+  EVENT_TYPE_ACTIVITY_TASK_STARTED: 11,
+  EVENT_TYPE_ACTIVITY_TASK_COMPLETED: 12,
+} as const;
 
 function ms(event: HistoryEvent): number {
   const t = event.eventTime;

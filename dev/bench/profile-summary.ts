@@ -9,7 +9,12 @@ interface Node {
 
 function where(url: string): string {
   const nm = url.lastIndexOf('node_modules/');
-  if (nm >= 0) return url.slice(nm + 13).split('/').slice(0, url.slice(nm + 13).startsWith('@') ? 2 : 1).join('/');
+  if (nm >= 0)
+    return url
+      .slice(nm + 13)
+      .split('/')
+      .slice(0, url.slice(nm + 13).startsWith('@') ? 2 : 1)
+      .join('/');
   if (url.startsWith('node:')) return url;
   if (url === '') return '(native/vm)';
   return url.replace(/^file:\/\//, '').replace(process.cwd() + '/', '');
@@ -27,5 +32,10 @@ for (const node of profile.nodes) {
   const pkg = where(node.callFrame.url);
   byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + t);
 }
-const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${v.toFixed(0).padStart(7)} ms  ${k}`).join('\n');
+const top = (m: Map<string, number>, n: number) =>
+  [...m]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `${v.toFixed(0).padStart(7)} ms  ${k}`)
+    .join('\n');
 console.log(`by package:\n${top(byPkg, 15)}\n\nby function:\n${top(byFn, 25)}`);

@@ -60,7 +60,10 @@ const ROWS: Row[] = [
   { label: 'peak RSS MB', value: (f) => f.peakRssBytes / MB },
   { label: 'CPU s', value: (f) => f.cpuSeconds, digits: 2 },
   { label: 'S3 PUTs (Grove: files)', value: (f) => f.writes, digits: 0 },
-  { label: 'history events / 10k events', value: (f) => (f.historyEvents === undefined ? undefined : (f.historyEvents / f.events) * 10_000) },
+  {
+    label: 'history events / 10k events',
+    value: (f) => (f.historyEvents === undefined ? undefined : (f.historyEvents / f.events) * 10_000),
+  },
 ];
 
 /** The side-by-side table, in Markdown (it reads as plain text too). */
@@ -73,7 +76,9 @@ export function renderTable(r: BenchReport): string {
     const c = row.value(r.collector);
     const f = row.value(r.floor);
     const g = r.grove ? row.value(r.grove) : undefined;
-    lines.push(`| ${row.label} | ${fmt(c, row.digits)} | ${fmt(f, row.digits)} | ${fmt(g, row.digits)} | ${ratio(c, f)} | ${ratio(c, g)} |`);
+    lines.push(
+      `| ${row.label} | ${fmt(c, row.digits)} | ${fmt(f, row.digits)} | ${fmt(g, row.digits)} | ${ratio(c, f)} | ${ratio(c, g)} |`,
+    );
   }
   lines.push(`| idle run: wall s / history events | ${fmt(r.idle.wallMs / 1000, 3)} / ${r.idle.historyEvents} | | | | |`);
   return lines.join('\n');
@@ -85,7 +90,9 @@ export function targetLines(r: BenchReport): string[] {
   const check = (ok: boolean) => (ok ? 'met' : 'NOT met');
   const lines = [
     `- collector ≥ 0.8 × floor events/s: ${(c / perSecond(r.floor)).toFixed(2)}× (${check(c >= 0.8 * perSecond(r.floor))})`,
-    r.grove ? `- collector ≥ 5 × Grove events/s: ${(c / perSecond(r.grove)).toFixed(1)}× (${check(c >= 5 * perSecond(r.grove))})` : '- collector vs Grove: Grove not run',
+    r.grove
+      ? `- collector ≥ 5 × Grove events/s: ${(c / perSecond(r.grove)).toFixed(1)}× (${check(c >= 5 * perSecond(r.grove))})`
+      : '- collector vs Grove: Grove not run',
     `- worker peak RSS < 300 MB: ${fmt(r.collector.peakRssBytes / MB)} MB (${check(r.collector.peakRssBytes < 300 * MB)})`,
     `- idle run ≤ 1 s and ≤ 15 history events: ${(r.idle.wallMs / 1000).toFixed(3)} s, ${r.idle.historyEvents} events (${check(r.idle.wallMs <= 1000 && r.idle.historyEvents <= 15)})`,
   ];

@@ -13,7 +13,6 @@ export const TOOLS = {
 
 export type ToolName = keyof typeof TOOLS;
 
-
 export function binaryPath(tool: ToolName): string {
   const { command, version } = TOOLS[tool];
   return join(cacheDir(), 'bin', `${command}-${version}`);
@@ -38,7 +37,10 @@ export function ensureBinary(tool: ToolName, log: (line: string) => void = conso
   mkdirSync(join(cacheDir(), 'bin'), { recursive: true });
   const gobin = mkdtempSync(join(cacheDir(), 'gobin-'));
   try {
-    execFileSync('go', ['install', `${module}@${version}`], { env: { ...process.env, GOBIN: gobin }, stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync('go', ['install', `${module}@${version}`], {
+      env: { ...process.env, GOBIN: gobin },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     renameSync(join(gobin, command), target);
   } finally {
     rmSync(gobin, { recursive: true, force: true });
@@ -59,7 +61,8 @@ export const TEST_PACKAGES = [
   { command: '/usr/bin/python3', versionArgs: ['-m', 'ensurepip', '--version'], pkg: 'python3-venv' },
 ] as const;
 
-const installed = (command: string, versionArgs: readonly string[]) => spawnSync(command, [...versionArgs], { stdio: 'ignore' }).status === 0;
+const installed = (command: string, versionArgs: readonly string[]) =>
+  spawnSync(command, [...versionArgs], { stdio: 'ignore' }).status === 0;
 
 /** The test packages that are not installed. */
 export function missingTestPackages(): string[] {
@@ -81,7 +84,8 @@ function installTestPackages(log: (line: string) => void): void {
   const missing = missingTestPackages();
   if (missing.length === 0) return;
   const command = `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(' ')}`;
-  if (process.getuid?.() !== 0) throw new Error(`the tests need Debian packages that are missing: ${missing.join(', ')}. Run as root: ${command}`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`the tests need Debian packages that are missing: ${missing.join(', ')}. Run as root: ${command}`);
   log(`installing ${missing.join(', ')} from Debian packages...`);
   execFileSync('sh', ['-c', command], { stdio: 'inherit' });
 }
@@ -110,7 +114,9 @@ export function ensureDuckdb(log: (line: string) => void = console.log): string 
   mkdirSync(dirname(venv), { recursive: true });
   execFileSync('/usr/bin/python3', ['-m', 'venv', venv], { stdio: ['ignore', 'inherit', 'inherit'] });
   const packages = [`duckdb==${DUCKDB.duckdb}`, `duckdb-ext-httpfs==${DUCKDB.httpfs}`];
-  execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--only-binary=:all:', ...packages], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--only-binary=:all:', ...packages], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const version = execFileSync(python, ['-c', 'import duckdb; print(duckdb.__version__)']).toString().trim();
   if (version !== DUCKDB.duckdb) throw new Error(`the DuckDB venv has duckdb ${version}, not the pinned ${DUCKDB.duckdb}`);
   writeFileSync(duckdbMarker(), `${JSON.stringify(DUCKDB)}\n`);
@@ -120,7 +126,8 @@ export function ensureDuckdb(log: (line: string) => void = console.log): string 
 
 /** For test files: the DuckDB venv's python, or an error naming the set-up step. */
 export function requireDuckdb(): string {
-  if (!existsSync(duckdbMarker())) throw new Error(`DuckDB ${DUCKDB.duckdb} is not installed: run 'npm run setup-tests' (npm test runs it first)`);
+  if (!existsSync(duckdbMarker()))
+    throw new Error(`DuckDB ${DUCKDB.duckdb} is not installed: run 'npm run setup-tests' (npm test runs it first)`);
   return join(duckdbVenv(), 'bin', 'python');
 }
 
@@ -134,6 +141,12 @@ export function requireTestPackages(): void {
 export const CHROMIUM = '/usr/bin/chromium';
 /** Headless, sandbox-free (tests may run as root) and quiet: no network but the page's own. */
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];

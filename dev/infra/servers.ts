@@ -41,12 +41,16 @@ async function waitFor(params: { what: string; check: () => Promise<boolean>; ti
   const deadline = Date.now() + params.timeoutMs;
   while (Date.now() < deadline) {
     if (params.child.exitCode !== null) {
-      throw new Error(`${params.what} exited with code ${params.child.exitCode} while starting; see ${params.logFile}:\n${tail(params.logFile)}`);
+      throw new Error(
+        `${params.what} exited with code ${params.child.exitCode} while starting; see ${params.logFile}:\n${tail(params.logFile)}`,
+      );
     }
     if (await params.check()) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${params.what} did not become healthy within ${params.timeoutMs / 1000}s; see ${params.logFile}:\n${tail(params.logFile)}`);
+  throw new Error(
+    `${params.what} did not become healthy within ${params.timeoutMs / 1000}s; see ${params.logFile}:\n${tail(params.logFile)}`,
+  );
 }
 
 function tail(file: string): string {
@@ -107,13 +111,20 @@ export async function startTemporal(options: TemporalOptions): Promise<RunningSe
     dir: options.dir,
     command: binary,
     args: [
-      'server', 'start-dev',
-      '--ip', '127.0.0.1',
-      '--port', String(options.port),
-      '--ui-port', String(options.uiPort),
-      '--db-filename', join(options.dir, 'temporal.db'),
-      '--search-attribute', 'RuleId=Keyword',
-      '--log-level', 'warn',
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(options.port),
+      '--ui-port',
+      String(options.uiPort),
+      '--db-filename',
+      join(options.dir, 'temporal.db'),
+      '--search-attribute',
+      'RuleId=Keyword',
+      '--log-level',
+      'warn',
     ],
     port: options.port,
     healthy: async () => (await portOpen(options.port)) && (await portOpen(options.uiPort)) && (await temporalReady(binary, options.port)),
@@ -123,7 +134,9 @@ export async function startTemporal(options: TemporalOptions): Promise<RunningSe
 
 async function temporalReady(binary: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn(binary, ['operator', 'search-attribute', 'list', '--address', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(binary, ['operator', 'search-attribute', 'list', '--address', `127.0.0.1:${port}`], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (code) => resolve(code === 0 && out.includes('RuleId')));

@@ -45,9 +45,18 @@ async function main() {
   try {
     ({ values } = parseArgs({
       options: {
-        port: { type: 'string' }, host: { type: 'string' }, seed: { type: 'string' }, events: { type: 'string' }, org: { type: 'string' },
-        'api-key': { type: 'string' }, 'rate-limit': { type: 'string' }, 'window-on': { type: 'string' }, 'cursor-nonce': { type: 'string' },
-        'null-tail': { type: 'boolean' }, 'cursor-ttl': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        seed: { type: 'string' },
+        events: { type: 'string' },
+        org: { type: 'string' },
+        'api-key': { type: 'string' },
+        'rate-limit': { type: 'string' },
+        'window-on': { type: 'string' },
+        'cursor-nonce': { type: 'string' },
+        'null-tail': { type: 'boolean' },
+        'cursor-ttl': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (error) {
@@ -74,14 +83,22 @@ async function main() {
     port: int('port', values.port, 8900),
     host: values.host,
     seed: int('seed', values.seed, 42),
-    orgs: [{ orgId: values.org ?? DEMO_ORG_ID, apiKeys: [values['api-key'] ?? process.env.SIM_API_KEY ?? 'demo-key'], events: int('events', values.events, 5000) }],
+    orgs: [
+      {
+        orgId: values.org ?? DEMO_ORG_ID,
+        apiKeys: [values['api-key'] ?? process.env.SIM_API_KEY ?? 'demo-key'],
+        events: int('events', values.events, 5000),
+      },
+    ],
     rateLimitPerMinute: int('rate-limit', values['rate-limit'], 50),
     windowOn,
     cursorNonce: cursorNonce === 'on',
     nullTail: values['null-tail'] ?? false,
     cursorTtlMs,
   });
-  console.log(`Atlassian simulator listening on ${values.host ? `http://${values.host}:${new URL(sim.url).port}` : sim.url} (org ${values.org ?? DEMO_ORG_ID})`);
+  console.log(
+    `Atlassian simulator listening on ${values.host ? `http://${values.host}:${new URL(sim.url).port}` : sim.url} (org ${values.org ?? DEMO_ORG_ID})`,
+  );
   const stop = () => sim.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -28,12 +28,26 @@ export function uuid(random: Random): string {
 }
 
 const PEOPLE = [
-  ['Priya Raman', 'priya.raman'], ['Tom Okafor', 'tom.okafor'], ['Lena Fischer', 'lena.fischer'],
-  ['Diego Alvarez', 'diego.alvarez'], ['Mei Chen', 'mei.chen'], ['Sam Taylor', 'sam.taylor'],
-  ['Aisha Bello', 'aisha.bello'], ['Jonas Berg', 'jonas.berg'], ['Noa Levi', 'noa.levi'], ['Ravi Iyer', 'ravi.iyer'],
+  ['Priya Raman', 'priya.raman'],
+  ['Tom Okafor', 'tom.okafor'],
+  ['Lena Fischer', 'lena.fischer'],
+  ['Diego Alvarez', 'diego.alvarez'],
+  ['Mei Chen', 'mei.chen'],
+  ['Sam Taylor', 'sam.taylor'],
+  ['Aisha Bello', 'aisha.bello'],
+  ['Jonas Berg', 'jonas.berg'],
+  ['Noa Levi', 'noa.levi'],
+  ['Ravi Iyer', 'ravi.iyer'],
 ] as const;
 
-const GROUPS = ['jira-software-users-acme', 'confluence-users-acme', 'jira-servicemanagement-users', 'org-admins', 'site-admins', 'administrators'];
+const GROUPS = [
+  'jira-software-users-acme',
+  'confluence-users-acme',
+  'jira-servicemanagement-users',
+  'org-admins',
+  'site-admins',
+  'administrators',
+];
 
 const LOCATIONS = [
   { ip: '203.0.113.7', countryName: 'Australia', regionName: 'New South Wales', city: 'Sydney' },
@@ -43,7 +57,11 @@ const LOCATIONS = [
   { ip: '198.51.100.9', countryName: 'United Kingdom', regionName: 'England', city: 'London' },
 ];
 
-const ACTIONS: Array<{ action: string; message: (actor: string, target: string, group: string) => string; context: 'user' | 'user+group' | 'group' | 'site' | 'none' }> = [
+const ACTIONS: Array<{
+  action: string;
+  message: (actor: string, target: string, group: string) => string;
+  context: 'user' | 'user+group' | 'group' | 'site' | 'none';
+}> = [
   { action: 'user_login', message: (a) => `${a} logged in`, context: 'none' },
   { action: 'user_logout', message: (a) => `${a} logged out`, context: 'none' },
   { action: 'user_login_failed', message: (a) => `Failed login for ${a}`, context: 'none' },
@@ -56,7 +74,11 @@ const ACTIONS: Array<{ action: string; message: (actor: string, target: string, 
   { action: 'user_granted_role', message: (_a, t) => `Granted a role to ${t}`, context: 'user' },
   { action: 'api_token_created', message: (a) => `${a} created an API token`, context: 'none' },
   { action: 'org_settings_update', message: () => 'Updated organization settings', context: 'none' },
-  { action: 'confluence_audit_record_removed_content_restriction', message: () => 'Confluence removed content restriction on acme', context: 'site' },
+  {
+    action: 'confluence_audit_record_removed_content_restriction',
+    message: () => 'Confluence removed content restriction on acme',
+    context: 'site',
+  },
   { action: 'marketplace_app_installed', message: () => 'Installed an app', context: 'site' },
 ];
 
@@ -85,7 +107,12 @@ export function makeEvent(params: { random: Random; org: EventIdentity; timeMs: 
   const [actorName, actorLogin] = PEOPLE[actorIndex]!;
   const [targetName, targetLogin] = PEOPLE[targetIndex]!;
   const group = pick(random, GROUPS);
-  const site = { id: org.siteId, type: 'sites', attributes: { siteHostName: 'https://acme.atlassian.net', siteName: 'acme' }, links: { alt: 'https://acme.atlassian.net' } };
+  const site = {
+    id: org.siteId,
+    type: 'sites',
+    attributes: { siteHostName: 'https://acme.atlassian.net', siteName: 'acme' },
+    links: { alt: 'https://acme.atlassian.net' },
+  };
   const roll = random();
 
   let actor: Record<string, unknown>;
@@ -102,21 +129,38 @@ export function makeEvent(params: { random: Random; org: EventIdentity; timeMs: 
 
   const userObject = () => {
     const uid = accountId(random, targetIndex);
-    return { id: uid, type: 'users', attributes: { name: targetName, email: `${targetLogin}@acme.example`, accountType: 'atlassian' }, links: { alt: `https://acme.atlassian.net/jira/people/${uid}` } };
+    return {
+      id: uid,
+      type: 'users',
+      attributes: { name: targetName, email: `${targetLogin}@acme.example`, accountType: 'atlassian' },
+      links: { alt: `https://acme.atlassian.net/jira/people/${uid}` },
+    };
   };
   const groupObject = () => {
     const gid = uuid(random);
-    return { id: gid, type: 'groups', attributes: { name: group, groupName: group }, links: { alt: `https://admin.atlassian.com/o/${org.orgId}/groups/${gid}` } };
+    return {
+      id: gid,
+      type: 'groups',
+      attributes: { name: group, groupName: group },
+      links: { alt: `https://admin.atlassian.com/o/${org.orgId}/groups/${gid}` },
+    };
   };
   const context =
-    spec.context === 'user' ? [userObject()]
-    : spec.context === 'user+group' ? [userObject(), groupObject()]
-    : spec.context === 'group' ? [groupObject()]
-    : spec.context === 'site' ? [{ id: org.siteId, type: 'sites', attributes: { siteName: 'acme' } }]
-    : [];
-  const container = spec.action === 'org_settings_update'
-    ? [{ id: org.orgId, type: 'orgs', attributes: { name: 'Acme Corp', settingName: 'sessionDuration', settingValues: ['8h'] } }]
-    : random() < 0.1 ? [] : [site];
+    spec.context === 'user'
+      ? [userObject()]
+      : spec.context === 'user+group'
+        ? [userObject(), groupObject()]
+        : spec.context === 'group'
+          ? [groupObject()]
+          : spec.context === 'site'
+            ? [{ id: org.siteId, type: 'sites', attributes: { siteName: 'acme' } }]
+            : [];
+  const container =
+    spec.action === 'org_settings_update'
+      ? [{ id: org.orgId, type: 'orgs', attributes: { name: 'Acme Corp', settingName: 'sessionDuration', settingValues: ['8h'] } }]
+      : random() < 0.1
+        ? []
+        : [site];
 
   const attributes: Record<string, unknown> = {
     time: formatTime(params.timeMs, random() < 0.6),

@@ -90,7 +90,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const keys = new Map<string, KeyRecord>();
   options.orgs.forEach((org, index) => {
     const log = new OrgLog({ orgId: org.orgId, seed: seed + index * 7919 });
-    log.seed({ count: org.events ?? 0, endMs: now() - 1_000, spanMs: options.seedSpanMs ?? 3 * 86_400_000, lateFraction: options.lateFraction ?? 0.02 });
+    log.seed({
+      count: org.events ?? 0,
+      endMs: now() - 1_000,
+      spanMs: options.seedSpanMs ?? 3 * 86_400_000,
+      lateFraction: options.lateFraction ?? 0.02,
+    });
     logs.set(org.orgId, log);
     for (const key of org.apiKeys) keys.set(key, { orgId: org.orgId, revoked: false });
   });
@@ -146,13 +151,22 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     }
     w.count += 1;
     const reset = minuteStamp(t + 60_000);
-    const headers = { 'X-RateLimit-Limit': String(limit), 'X-RateLimit-Remaining': String(Math.max(limit - w.count, 0)), 'X-RateLimit-Reset': reset };
+    const headers = {
+      'X-RateLimit-Limit': String(limit),
+      'X-RateLimit-Remaining': String(Math.max(limit - w.count, 0)),
+      'X-RateLimit-Reset': reset,
+    };
     return { headers, limited: limit > 0 && rateLimitPerMinute > 0 && w.count > limit };
   }
 
-  function sendRateLimited(res: http.ServerResponse, fault: Extract<Fault, { kind: 'rate-limit' }> | undefined, headers: Record<string, string>) {
+  function sendRateLimited(
+    res: http.ServerResponse,
+    fault: Extract<Fault, { kind: 'rate-limit' }> | undefined,
+    headers: Record<string, string>,
+  ) {
     const h: Record<string, string> = { ...headers, 'X-RateLimit-Remaining': '0' };
-    if (fault?.reset === 'seconds') h['X-RateLimit-Reset'] = new Date(Math.ceil(now() / 1000) * 1000 + 2_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    if (fault?.reset === 'seconds')
+      h['X-RateLimit-Reset'] = new Date(Math.ceil(now() / 1000) * 1000 + 2_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     if (fault?.reset === 'none') delete h['X-RateLimit-Reset'];
     if (fault?.retryAfter !== undefined) h['Retry-After'] = String(fault.retryAfter);
     send(res, 429, { code: 429, message: 'Rate limit exceeded' }, h);
@@ -192,7 +206,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
   function eventsStream(res: http.ServerResponse, orgId: string, url: URL, log: OrgLog, headers: Record<string, string>) {
     const limit = parseLimit(url.searchParams.get('limit'), 200);
-    if (limit === undefined) return send(res, 400, applicationError(400, 'ADMIN-400-19', 'Invalid request syntax', 'limit must be an integer from 1 to 500.'), headers);
+    if (limit === undefined)
+      return send(
+        res,
+        400,
+        applicationError(400, 'ADMIN-400-19', 'Invalid request syntax', 'limit must be an integer from 1 to 500.'),
+        headers,
+      );
     let cursor: StreamCursor;
     const cursorText = url.searchParams.get('cursor');
     if (cursorText !== null) {
@@ -205,9 +225,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const to = parseMs(url.searchParams.get('to'));
       const sort = url.searchParams.get('sortOrder') ?? 'asc';
       if (from === undefined || to === undefined || (from !== null && to !== null && from > to)) {
-        return send(res, 400, applicationError(400, 'ADMIN-400-3', 'Invalid time date', 'from and to must be epoch milliseconds with from <= to.'), headers);
+        return send(
+          res,
+          400,
+          applicationError(400, 'ADMIN-400-3', 'Invalid time date', 'from and to must be epoch milliseconds with from <= to.'),
+          headers,
+        );
       }
-      if (sort !== 'asc' && sort !== 'desc') return send(res, 400, applicationError(400, 'ADMIN-400-19', 'Invalid request syntax', 'sortOrder must be asc or desc.'), headers);
+      if (sort !== 'asc' && sort !== 'desc')
+        return send(res, 400, applicationError(400, 'ADMIN-400-19', 'Invalid request syntax', 'sortOrder must be asc or desc.'), headers);
       const clampedFrom = from === null ? null : Math.max(from, now() - retentionMs);
       cursor = { v: 1, org: orgId, sort, from: clampedFrom, to, p: sort === 'asc' ? (clampedFrom ?? 0) : Number.MAX_SAFE_INTEGER, i: '' };
     }
@@ -223,13 +249,24 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
   function eventsQuery(res: http.ServerResponse, orgId: string, url: URL, log: OrgLog, headers: Record<string, string>) {
     const limit = parseLimit(url.searchParams.get('limit'), 30);
-    if (limit === undefined) return send(res, 400, applicationError(400, 'ADMIN-400-19', 'Invalid request syntax', 'limit must be an integer from 1 to 500.'), headers);
+    if (limit === undefined)
+      return send(
+        res,
+        400,
+        applicationError(400, 'ADMIN-400-19', 'Invalid request syntax', 'limit must be an integer from 1 to 500.'),
+        headers,
+      );
     let offset = 0;
     let query = url.searchParams;
     const cursorText = url.searchParams.get('cursor');
     if (cursorText !== null) {
       try {
-        const c = JSON.parse(Buffer.from(cursorText, 'base64url').toString('utf8')) as { org: string; offset: number; q: string; t?: number };
+        const c = JSON.parse(Buffer.from(cursorText, 'base64url').toString('utf8')) as {
+          org: string;
+          offset: number;
+          q: string;
+          t?: number;
+        };
         if (c.org !== orgId || typeof c.offset !== 'number') throw new Error('foreign');
         if (expired(c.t)) throw new Error('expired');
         offset = c.offset;
@@ -240,7 +277,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     }
     const from = parseMs(query.get('from'));
     const to = parseMs(query.get('to'));
-    if (from === undefined || to === undefined) return send(res, 400, applicationError(400, 'ADMIN-400-3', 'Invalid time date', 'from and to must be epoch milliseconds.'), headers);
+    if (from === undefined || to === undefined)
+      return send(res, 400, applicationError(400, 'ADMIN-400-3', 'Invalid time date', 'from and to must be epoch milliseconds.'), headers);
     const list = (name: string) => query.get(name)?.split(',').filter(Boolean);
     const actions = query.get('action');
     const actors = list('actor');
@@ -264,7 +302,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       return { ...e, json: JSON.stringify({ ...e.event, attributes, relations: null }) };
     });
     const more = offset + limit < matching.length;
-    const next = more ? Buffer.from(JSON.stringify({ org: orgId, offset: offset + limit, q: query.toString(), ...issueFields() })).toString('base64url') : null;
+    const next = more
+      ? Buffer.from(JSON.stringify({ org: orgId, offset: offset + limit, q: query.toString(), ...issueFields() })).toString('base64url')
+      : null;
     send(res, 200, pageBody({ events: page, orgId, selfQuery: url.searchParams.toString(), next, path: 'events' }), headers);
   }
 
@@ -323,7 +363,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     if (url.pathname.startsWith('/_sim/')) return control(req, res, url);
     const match = /^\/admin\/v1\/orgs\/([^/]+)\/(events-stream|events|event-actions)(?:\/([^/]+))?$/.exec(url.pathname);
     const [, orgId, path] = match ?? [];
-    if (orgId === undefined || path === undefined) return send(res, 404, applicationError(404, 'ADMIN-404-1', 'Not found', 'Unknown resource.'));
+    if (orgId === undefined || path === undefined)
+      return send(res, 404, applicationError(404, 'ADMIN-404-1', 'Not found', 'Unknown resource.'));
     count(path);
     if (req.method !== 'GET') return send(res, 405, applicationError(405, 'ADMIN-405-1', 'Method not supported', 'Only GET is supported.'));
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
@@ -331,7 +372,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     if (!key || key.revoked) return send(res, 401, { code: 401, message: 'Unauthorized' });
     const log = logs.get(orgId);
     if (!log) return send(res, 404, applicationError(404, 'ADMIN-404-2', 'Organization not found', 'The organization does not exist.'));
-    if (key.orgId !== orgId) return send(res, 403, applicationError(403, 'ADMIN-403-3', 'Forbidden', 'The API key does not belong to this organization.'));
+    if (key.orgId !== orgId)
+      return send(res, 403, applicationError(403, 'ADMIN-403-3', 'Forbidden', 'The API key does not belong to this organization.'));
 
     const { headers, limited } = rateLimit(orgId, path, path === 'events-stream' ? rateLimitPerMinute : EVENTS_API_RATE);
     const fault = takeFault();
@@ -365,7 +407,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`simulator: port ${options.port} is already in use; stop what listens there or choose another port`) : error),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`simulator: port ${options.port} is already in use; stop what listens there or choose another port`)
+          : error,
+      ),
     );
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
   });

@@ -85,7 +85,9 @@ export class OrgLog {
     let processedAtMs = params.atLastMillisecond && last > 0 ? last : Math.max(params.nowMs, last + 1);
     for (let n = 0; n < params.count; n++) {
       const late = this.random() < params.lateFraction;
-      const timeMs = late ? processedAtMs - params.lateMs - Math.floor(this.random() * 60_000) : processedAtMs - Math.floor(this.random() * 2_000);
+      const timeMs = late
+        ? processedAtMs - params.lateMs - Math.floor(this.random() * 60_000)
+        : processedAtMs - Math.floor(this.random() * 2_000);
       const stored = this.add(timeMs, processedAtMs);
       added.push(stored);
       this.events.push(stored);
@@ -131,7 +133,10 @@ export class OrgLog {
    * One page of the stream after `cursor`'s position within its window, filtering the window on
    * processedAt (or on event time when `windowOn` is 'time').
    */
-  streamPage(params: { cursor: StreamCursor; limit: number; windowOn: 'processedAt' | 'time' }): { page: StoredEvent[]; exhausted: boolean } {
+  streamPage(params: { cursor: StreamCursor; limit: number; windowOn: 'processedAt' | 'time' }): {
+    page: StoredEvent[];
+    exhausted: boolean;
+  } {
     const { cursor, limit } = params;
     const inWindow = (e: StoredEvent) => {
       const at = params.windowOn === 'time' ? e.timeMs : e.processedAtMs;

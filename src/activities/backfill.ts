@@ -55,7 +55,10 @@ export function createBackfillActivities(deps: ActivityDeps) {
     /** One batch of a backfill slice, heartbeating while it runs. */
     async backfillBatch(input: BackfillBatchInput): Promise<BackfillBatchResult> {
       const progress = { pages: 0, events: 0 };
-      return heartbeating(() => progress, () => backfillBatch(input, progress));
+      return heartbeating(
+        () => progress,
+        () => backfillBatch(input, progress),
+      );
     },
   };
 }

@@ -29,7 +29,8 @@ export function createCollectActivities(deps: ActivityDeps) {
       }
       const nowMs = now();
       const from = resolveStartFrom(rule.startFrom, nowMs);
-      if (from === undefined) throw configError(`rule ${rule.id}: startFrom '${rule.startFrom}' is neither a duration like 7d nor an ISO date.`);
+      if (from === undefined)
+        throw configError(`rule ${rule.id}: startFrom '${rule.startFrom}' is neither a duration like 7d nor an ISO date.`);
       const startPointMs = Math.max(from, nowMs - RETENTION_MS);
       return { position: startPosition(startPointMs), startPointMs, lastProcessedAt: null, totals: { events: 0, objects: 0, bytes: 0 } };
     },
@@ -51,7 +52,11 @@ export function createCollectActivities(deps: ActivityDeps) {
       const resumed = context.info.heartbeatDetails;
       if (isBatchResult(resumed) && comparePositions(resumed.state.position, start.position) >= 0) {
         batch = resumed;
-        log.info('batch resumes after the objects an earlier attempt wrote', { ruleId: rule.id, objects: batch.objects, events: batch.events });
+        log.info('batch resumes after the objects an earlier attempt wrote', {
+          ruleId: rule.id,
+          objects: batch.objects,
+          events: batch.events,
+        });
       }
       const checkpoint = await readCheckpoint({ store: deps.store, rule });
       if (checkpoint && comparePositions(checkpoint.position, batch.state.position) > 0) {
@@ -77,7 +82,11 @@ export function createCollectActivities(deps: ActivityDeps) {
             start: batch.state.position,
             another: () => now() < deadline && !context.cancellationSignal.aborted,
             done: async ({ start: objectStart, read, key, rawBytes, bytes }) => {
-              if (read.cursorRefused) log.warn('the API refused the stored cursor; read on from the last processedAt', { ruleId: rule.id, atMs: objectStart.atMs });
+              if (read.cursorRefused)
+                log.warn('the API refused the stored cursor; read on from the last processedAt', {
+                  ruleId: rule.id,
+                  atMs: objectStart.atMs,
+                });
               const object: ObjectStep = {
                 position: read.position,
                 events: read.body.events,
@@ -125,5 +134,11 @@ export function createCollectActivities(deps: ActivityDeps) {
 /** Heartbeat details of an earlier attempt of the batch, if that attempt recorded any. */
 function isBatchResult(value: unknown): value is BatchResult {
   const v = value as Partial<BatchResult> | null | undefined;
-  return typeof v === 'object' && v !== null && typeof v.state?.position?.atMs === 'number' && typeof v.events === 'number' && Array.isArray(v.keys);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.state?.position?.atMs === 'number' &&
+    typeof v.events === 'number' &&
+    Array.isArray(v.keys)
+  );
 }

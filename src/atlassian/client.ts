@@ -31,7 +31,14 @@ export interface EventSource {
    * The page after `position`: by its cursor when it has one, else `from=atMs` (and `to=toMs` when
    * given). `priority` orders requests in the org's request budget: live goes before backfills.
    */
-  fetchPage(params: { connection: ConnectionSpec; apiKey: string; position: StreamPosition; toMs?: number; limit: number; priority?: Priority }): Promise<EventPage>;
+  fetchPage(params: {
+    connection: ConnectionSpec;
+    apiKey: string;
+    position: StreamPosition;
+    toMs?: number;
+    limit: number;
+    priority?: Priority;
+  }): Promise<EventPage>;
 }
 
 export const MAX_PAGE_LIMIT = 500;
@@ -124,7 +131,8 @@ export function parsePage(body: string, orgId: string): EventPage {
   const processedAtMs: Array<number | undefined> = [];
   for (const [index, event] of page.data.entries()) {
     const e = event as Partial<AuditEvent> | null;
-    if (typeof e !== 'object' || e === null || typeof e.id !== 'string' || e.id === '') throw malformed(orgId, `event ${index} lacking a string id`);
+    if (typeof e !== 'object' || e === null || typeof e.id !== 'string' || e.id === '')
+      throw malformed(orgId, `event ${index} lacking a string id`);
     processedAtMs.push(processedAtOf(e as AuditEvent));
   }
   const next = page.meta?.next;

@@ -9,7 +9,11 @@ import { UndecryptablePayloadError, fromJson, toJson, type AesGcmCodec } from '.
  * Decodes payload by payload: one the keys cannot decrypt (a key dropped while histories that use
  * it are kept) comes back as it is, so the rest of the history stays readable in the Web UI.
  */
-async function decodeReadable(params: { codec: AesGcmCodec; payloads: Payload[]; warn: (error: UndecryptablePayloadError) => void }): Promise<Payload[]> {
+async function decodeReadable(params: {
+  codec: AesGcmCodec;
+  payloads: Payload[];
+  warn: (error: UndecryptablePayloadError) => void;
+}): Promise<Payload[]> {
   const out: Payload[] = [];
   for (const payload of params.payloads) {
     try {
@@ -59,7 +63,8 @@ export async function startCodecServer(params: {
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const { payloads } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { payloads: Parameters<typeof fromJson>[0][] };
       const input = payloads.map(fromJson);
-      const output = op === '/decode' ? await decodeReadable({ codec: params.codec, payloads: input, warn }) : await params.codec.encode(input);
+      const output =
+        op === '/decode' ? await decodeReadable({ codec: params.codec, payloads: input, warn }) : await params.codec.encode(input);
       res.writeHead(200, { ...cors, 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ payloads: output.map(toJson) }));
     } catch (error) {

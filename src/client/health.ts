@@ -89,9 +89,14 @@ export function judgeHealth(input: HealthInput): RuleHealth {
   if (input.apiKeyExpiresAt) {
     const left = Date.parse(input.apiKeyExpiresAt) - nowMs;
     apiKeyExpiresInDays = Math.floor(left / DAY_MS);
-    if (left <= 0) warnings.push(`the API key expired on ${input.apiKeyExpiresAt}: create a new key, store it where the connection's apiKey points, update expiresAt`);
+    if (left <= 0)
+      warnings.push(
+        `the API key expired on ${input.apiKeyExpiresAt}: create a new key, store it where the connection's apiKey points, update expiresAt`,
+      );
     else if (apiKeyExpiresInDays < KEY_EXPIRY_WARN_DAYS) {
-      warnings.push(`the API key expires in ${apiKeyExpiresInDays} days (${input.apiKeyExpiresAt}): create a new key before then and update the connection's expiresAt`);
+      warnings.push(
+        `the API key expires in ${apiKeyExpiresInDays} days (${input.apiKeyExpiresAt}): create a new key before then and update the connection's expiresAt`,
+      );
     }
   }
 

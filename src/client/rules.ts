@@ -16,16 +16,24 @@ const MIN_INTERVAL_MS = 60_000;
 const Connection = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be 1-63 letters, digits, - or _'),
-    orgId: z.string({ invalid_type_error: 'must be the organization UUID shown in Atlassian Administration' }).regex(UUID, 'must be the organization UUID shown in Atlassian Administration'),
+    orgId: z
+      .string({ invalid_type_error: 'must be the organization UUID shown in Atlassian Administration' })
+      .regex(UUID, 'must be the organization UUID shown in Atlassian Administration'),
     apiKey: z
       .string()
       .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/, 'must be a reference, env:VARIABLE or file:/absolute/path, never the key itself'),
     baseUrl: z
       .string()
       .url('must be a URL such as https://api.atlassian.com')
-      .refine((v) => baseUrlProblem(v) === undefined, 'must start with https://, the API key is sent to it (http:// only to a loopback host: 127.0.0.0/8, localhost, [::1])')
+      .refine(
+        (v) => baseUrlProblem(v) === undefined,
+        'must start with https://, the API key is sent to it (http:// only to a loopback host: 127.0.0.0/8, localhost, [::1])',
+      )
       .default(DEFAULT_BASE_URL),
-    expiresAt: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO date').optional(),
+    expiresAt: z
+      .string()
+      .refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO date')
+      .optional(),
   })
   .strict();
 
@@ -39,9 +47,14 @@ const Destination = z
       .refine((p) => p.endsWith('/'), 'must end with /')
       .refine((p) => !p.split('/').includes('..') && !p.split('/').includes('.'), 'must not contain . or .. segments')
       .refine((p) => !p.includes('//'), 'must not contain an empty segment (//)')
-      .refine((p) => !p.startsWith(STATE_PREFIX.split('/')[0] + '/'), `must not be under ${STATE_PREFIX.split('/')[0]}/, where checkpoints live`),
+      .refine(
+        (p) => !p.startsWith(STATE_PREFIX.split('/')[0] + '/'),
+        `must not be under ${STATE_PREFIX.split('/')[0]}/, where checkpoints live`,
+      ),
     layout: z
-      .enum(['hourly', 'hive'], { errorMap: () => ({ message: 'must be hourly (<prefix>YYYY/MM/DD/HH/) or hive (<prefix>dt=YYYY-MM-DD/hour=HH/)' }) })
+      .enum(['hourly', 'hive'], {
+        errorMap: () => ({ message: 'must be hourly (<prefix>YYYY/MM/DD/HH/) or hive (<prefix>dt=YYYY-MM-DD/hour=HH/)' }),
+      })
       .optional(),
   })
   .strict();
@@ -60,14 +73,20 @@ const Rule = z
     startFrom: z
       .string()
       .refine((v) => resolveStartFrom(v, Date.now()) !== undefined, 'must be a duration back from now such as 7d, or an ISO date')
-      .refine((v) => (resolveStartFrom(v, Date.now()) ?? Date.now()) >= Date.now() - RETENTION_MS - 60_000, 'must be within the 180 days Atlassian keeps')
+      .refine(
+        (v) => (resolveStartFrom(v, Date.now()) ?? Date.now()) >= Date.now() - RETENTION_MS - 60_000,
+        'must be within the 180 days Atlassian keeps',
+      )
       .refine((v) => (resolveStartFrom(v, Date.now()) ?? 0) <= Date.now(), 'must not be in the future')
       .default('7d'),
     paused: z.boolean().default(false),
     heartbeatTimeout: z
       .string()
       .refine((v) => parseDuration(v) !== undefined, 'must be a duration such as 30s')
-      .refine((v) => { const ms = parseDuration(v) ?? 5_000; return ms >= 5_000 && ms <= 600_000; }, 'must be from 5s to 10m')
+      .refine((v) => {
+        const ms = parseDuration(v) ?? 5_000;
+        return ms >= 5_000 && ms <= 600_000;
+      }, 'must be from 5s to 10m')
       .optional(),
     warnNoDataAfter: z
       .string()
@@ -86,7 +105,8 @@ const RulesFile = z
   .superRefine((file, ctx) => {
     const names = new Set<string>();
     file.connections.forEach((c, i) => {
-      if (names.has(c.name)) ctx.addIssue({ code: 'custom', path: ['connections', i, 'name'], message: `duplicate connection name '${c.name}'` });
+      if (names.has(c.name))
+        ctx.addIssue({ code: 'custom', path: ['connections', i, 'name'], message: `duplicate connection name '${c.name}'` });
       names.add(c.name);
     });
     const ids = new Set<string>();
@@ -94,7 +114,11 @@ const RulesFile = z
       if (ids.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id '${r.id}'` });
       ids.add(r.id);
       if (!names.has(r.connection)) {
-        ctx.addIssue({ code: 'custom', path: ['rules', i, 'connection'], message: `unknown connection '${r.connection}'; connections are: ${[...names].join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'connection'],
+          message: `unknown connection '${r.connection}'; connections are: ${[...names].join(', ')}`,
+        });
       }
     });
   });
@@ -115,13 +139,20 @@ export class RulesError extends Error {
 }
 
 function pathText(path: PropertyKey[]): string {
-  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), '');
+  return path.reduce<string>(
+    (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
+    '',
+  );
 }
 
 /** Parses and validates rules-file text; throws RulesError naming every bad field. */
 export function parseRules(text: string, file = 'rules file'): RuleDefinition[] {
   const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) throw new RulesError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+  if (doc.errors.length > 0)
+    throw new RulesError(
+      file,
+      doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`),
+    );
   const parsed = RulesFile.safeParse(doc.toJS());
   if (!parsed.success) {
     throw new RulesError(
@@ -140,7 +171,11 @@ export function parseRules(text: string, file = 'rules file'): RuleDefinition[] 
       displayName: rule.displayName ?? rule.id,
       connection: { name: c.name, orgId: c.orgId.toLowerCase(), apiKeyRef: c.apiKey, baseUrl: c.baseUrl.replace(/\/+$/, '') },
       // hourly is the default: naming it changes no schedule that predates layouts.
-      destination: { bucket: rule.destination.bucket, prefix: rule.destination.prefix, ...(rule.destination.layout === 'hive' ? { layout: rule.destination.layout } : {}) },
+      destination: {
+        bucket: rule.destination.bucket,
+        prefix: rule.destination.prefix,
+        ...(rule.destination.layout === 'hive' ? { layout: rule.destination.layout } : {}),
+      },
       interval: rule.interval,
       startFrom: rule.startFrom,
     };
@@ -164,7 +199,10 @@ export function checkSecretReferences(rules: RuleDefinition[], env: NodeJS.Proce
     const { name, apiKeyRef } = spec.connection;
     const variable = apiKeyRef.startsWith('env:') ? apiKeyRef.slice(4) : undefined;
     if (variable !== undefined && variable.search(pattern) < 0) {
-      problems.set(name, `connection '${name}': apiKey ${apiKeyRef}: the worker resolves only variables matching AUDIT_COLLECT_SECRET_ENV_PATTERN (${pattern.source}); rename the variable to match, set AUDIT_COLLECT_SECRET_ENV_PATTERN on the worker, or ${skip}`);
+      problems.set(
+        name,
+        `connection '${name}': apiKey ${apiKeyRef}: the worker resolves only variables matching AUDIT_COLLECT_SECRET_ENV_PATTERN (${pattern.source}); rename the variable to match, set AUDIT_COLLECT_SECRET_ENV_PATTERN on the worker, or ${skip}`,
+      );
     } else if (variable !== undefined && !env[variable]) {
       problems.set(name, `connection '${name}': apiKey ${apiKeyRef}: the environment variable ${variable} is not set (set it, or ${skip})`);
     }

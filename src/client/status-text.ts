@@ -31,8 +31,12 @@ export function statusText(s: RuleStatus, style: TextStyle): string {
     `written     ${s.totals.events} events in ${s.totals.objects} objects (${s.totals.bytes} bytes compressed); ${h.eventsLast24h} events in the last 24h`,
   ];
   if (s.lastRun) lines.push(`last run    ${s.lastRun.status} ${s.lastRun.closedAt ?? s.lastRun.startedAt} ${s.lastRun.workflowId}`);
-  if (h.lastError) lines.push(`last error  ${h.lastError.type}${h.lastError.attempt ? ` (attempt ${h.lastError.attempt})` : ''}: ${h.lastError.message}`);
-  if (s.lastSuccess) lines.push(`last ok     ${s.lastSuccess.closedAt}: ${s.lastSuccess.result.run.events} events, ${s.lastSuccess.result.run.objects} objects`);
+  if (h.lastError)
+    lines.push(`last error  ${h.lastError.type}${h.lastError.attempt ? ` (attempt ${h.lastError.attempt})` : ''}: ${h.lastError.message}`);
+  if (s.lastSuccess)
+    lines.push(
+      `last ok     ${s.lastSuccess.closedAt}: ${s.lastSuccess.result.run.events} events, ${s.lastSuccess.result.run.objects} objects`,
+    );
   else lines.push('last ok     never');
   if (h.apiKeyExpiresAt) lines.push(`api key     expires ${h.apiKeyExpiresAt} (in ${h.apiKeyExpiresInDays} days)`);
   for (const warning of h.warnings) lines.push(`warning     ${warning}`);
@@ -74,7 +78,9 @@ export function applyText(outcomes: ApplyOutcome[]): string {
       const line = `${o.action.padEnd(9)} ${o.ruleId}`;
       if (!o.reencrypted) return line;
       const { from, to } = o.reencrypted;
-      return from.length > 0 ? `${line} (re-encrypted: key ${from.map((id) => `'${id}'`).join(', ')} -> '${to}')` : `${line} (encrypted with key '${to}')`;
+      return from.length > 0
+        ? `${line} (re-encrypted: key ${from.map((id) => `'${id}'`).join(', ')} -> '${to}')`
+        : `${line} (encrypted with key '${to}')`;
     })
     .join('\n');
 }

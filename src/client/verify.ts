@@ -23,8 +23,7 @@ export interface VerifyReport {
   malformedLines: number;
   malformed: Array<{ key: string; line: number }>;
   source:
-    | { checked: false; reason: string }
-    | { checked: true; from: string; to: string; events: number; missing: number; missingIds: string[] };
+    { checked: false; reason: string } | { checked: true; from: string; to: string; events: number; missing: number; missingIds: string[] };
   ok: boolean;
 }
 
@@ -40,11 +39,22 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<s
 }
 
 /** Every processedAt-ordered event the source has from `fromMs` through `toMs`, by ID. */
-async function sourceIds(params: { source: EventSource; rule: RuleSpec; apiKey: string; fromMs: number; toMs: number }): Promise<Set<string>> {
+async function sourceIds(params: {
+  source: EventSource;
+  rule: RuleSpec;
+  apiKey: string;
+  fromMs: number;
+  toMs: number;
+}): Promise<Set<string>> {
   const ids = new Set<string>();
   let position: StreamPosition = startPosition(params.fromMs);
   for (;;) {
-    const page = await params.source.fetchPage({ connection: params.rule.connection, apiKey: params.apiKey, position, limit: MAX_PAGE_LIMIT });
+    const page = await params.source.fetchPage({
+      connection: params.rule.connection,
+      apiKey: params.apiKey,
+      position,
+      limit: MAX_PAGE_LIMIT,
+    });
     const known = ids.size;
     let lastMs = position.atMs;
     for (const event of page.events) {
@@ -123,7 +133,10 @@ export async function verifyRule(params: {
     const body = await params.store.get({ bucket, key: checkpointKey(rule.id) });
     const checkpoint = body ? (JSON.parse(body.toString('utf8')) as Checkpoint) : undefined;
     if (!checkpoint?.lastProcessedAt) {
-      source = { checked: false, reason: `no checkpoint with a cursor at s3://${bucket}/${checkpointKey(rule.id)}: the rule has not collected yet` };
+      source = {
+        checked: false,
+        reason: `no checkpoint with a cursor at s3://${bucket}/${checkpointKey(rule.id)}: the rule has not collected yet`,
+      };
     } else {
       // What the rule should hold: from its start point (or --from) up to its cursor (or --to, if earlier).
       const fromMs = params.fromMs ?? checkpoint.startPointMs;

@@ -160,7 +160,9 @@ function parseKey(text: string): Buffer | undefined {
 }
 
 function shownId(id: string): string {
-  return id.length <= MAX_SHOWN_ID_LENGTH ? `key id '${id}'` : `key id not shown: over ${MAX_SHOWN_ID_LENGTH} characters; is the entry reversed?`;
+  return id.length <= MAX_SHOWN_ID_LENGTH
+    ? `key id '${id}'`
+    : `key id not shown: over ${MAX_SHOWN_ID_LENGTH} characters; is the entry reversed?`;
 }
 
 /** `id:base64key` entries, comma-separated; errors name the entry's position and id, never a key. */
@@ -175,12 +177,18 @@ export function parseOldKeys(params: { text: string; currentKeyId: string }): En
     const id = entry.slice(0, colon).trim();
     if (!id) throw new EncryptionConfigError(`${where} has an empty key id (the form is id:base64key)`);
     const key = parseKey(entry.slice(colon + 1).trim());
-    if (!key) throw new EncryptionConfigError(`${where} (${shownId(id)}): the key must be 32 bytes in base64 (make one with: openssl rand -base64 32)`);
+    if (!key)
+      throw new EncryptionConfigError(
+        `${where} (${shownId(id)}): the key must be 32 bytes in base64 (make one with: openssl rand -base64 32)`,
+      );
     if (id === params.currentKeyId) {
-      throw new EncryptionConfigError(`${where} (${shownId(id)}) has the current key's id (${KEY_ID_VAR}, '${DEFAULT_KEY_ID}' when unset); every key needs its own id`);
+      throw new EncryptionConfigError(
+        `${where} (${shownId(id)}) has the current key's id (${KEY_ID_VAR}, '${DEFAULT_KEY_ID}' when unset); every key needs its own id`,
+      );
     }
     const earlier = keys.findIndex((k) => k.id === id);
-    if (earlier >= 0) throw new EncryptionConfigError(`${where} (${shownId(id)}) repeats an id used by an earlier entry; every key needs its own id`);
+    if (earlier >= 0)
+      throw new EncryptionConfigError(`${where} (${shownId(id)}) repeats an id used by an earlier entry; every key needs its own id`);
     keys.push({ id, key });
   });
   return keys;
@@ -195,7 +203,8 @@ export function codecFromEnv(env: NodeJS.ProcessEnv = process.env): AesGcmCodec 
   const text = env[KEY_VAR]?.trim();
   const oldKeys = env[OLD_KEYS_VAR]?.trim();
   if (!text) {
-    if (oldKeys) throw new EncryptionConfigError(`${OLD_KEYS_VAR} is set but ${KEY_VAR} is not: old keys only decrypt beside a current key`);
+    if (oldKeys)
+      throw new EncryptionConfigError(`${OLD_KEYS_VAR} is set but ${KEY_VAR} is not: old keys only decrypt beside a current key`);
     return undefined;
   }
   const key = parseKey(text);

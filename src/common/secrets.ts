@@ -61,7 +61,9 @@ function fromEnv(params: { connection: ConnectionSpec; name: string; env: NodeJS
   }
   const value = params.env[name];
   if (!value) {
-    throw configError(`connection '${connection.name}': apiKey env:${name} names an environment variable that is not set on the worker. Set ${name} and resume the rule.`);
+    throw configError(
+      `connection '${connection.name}': apiKey env:${name} names an environment variable that is not set on the worker. Set ${name} and resume the rule.`,
+    );
   }
   return value.trim();
 }
@@ -70,7 +72,9 @@ function fromFile(params: { connection: ConnectionSpec; path: string; secretsDir
   const { connection, path, secretsDir } = params;
   const ref = `file:${path}`;
   const unreadable = (error: unknown) =>
-    configError(`connection '${connection.name}': apiKey ${ref} cannot be read on the worker (${(error as { code?: string }).code ?? 'unreadable'}). Create the file and resume the rule.`);
+    configError(
+      `connection '${connection.name}': apiKey ${ref} cannot be read on the worker (${(error as { code?: string }).code ?? 'unreadable'}). Create the file and resume the rule.`,
+    );
   const outside = (where: string) =>
     configError(
       `connection '${connection.name}': apiKey ${ref} resolves to ${where}, outside AUDIT_COLLECT_SECRETS_DIR (${secretsDir}) on the worker. ` +

@@ -131,7 +131,8 @@ export function sliceWorkflowId(backfillId: string, index: number): string {
  */
 export function planSlices(params: { fromMs: number; toMs: number; liveStartMs: number }): SliceSpec[] {
   const endMs = Math.min(params.toMs, params.liveStartMs);
-  if (!(endMs > params.fromMs)) throw new Error(`an empty range: from ${params.fromMs} is not before to ${Math.min(params.toMs, params.liveStartMs)}`);
+  if (!(endMs > params.fromMs))
+    throw new Error(`an empty range: from ${params.fromMs} is not before to ${Math.min(params.toMs, params.liveStartMs)}`);
   const firstDay = Math.floor(params.fromMs / DAY_MS) * DAY_MS;
   const count = Math.floor((endMs - 1 - firstDay) / DAY_MS) + 1;
   if (count > MAX_SLICES) throw new Error(`a range of ${count} days: at most ${MAX_SLICES} days can be backfilled at once`);
@@ -142,7 +143,16 @@ export function planSlices(params: { fromMs: number; toMs: number; liveStartMs: 
 }
 
 export function initialSliceState(slice: SliceSpec): SliceState {
-  return { position: startPosition(slice.fromMs), batches: 0, events: 0, dropped: 0, objects: 0, bytes: 0, lastProcessedAt: null, done: false };
+  return {
+    position: startPosition(slice.fromMs),
+    batches: 0,
+    events: 0,
+    dropped: 0,
+    objects: 0,
+    bytes: 0,
+    lastProcessedAt: null,
+    done: false,
+  };
 }
 
 /** The slice's state after a batch: the workflow moves its position only from the activity's result. */
@@ -189,7 +199,11 @@ export function summarize(params: {
   const span = slices.reduce((total, s) => total + (s.toMs + 1 - s.fromMs), 0);
   const fraction = span > 0 ? slices.reduce((total, s) => total + sliceFraction(s) * (s.toMs + 1 - s.fromMs), 0) / span : 1;
   const unfinished = slices.find((s) => s.status !== 'done');
-  const positionMs = !unfinished ? (slices.at(-1)?.toMs ?? input.toMs - 1) + 1 : unfinished.state?.lastProcessedAt ? Date.parse(unfinished.state.lastProcessedAt) : unfinished.fromMs;
+  const positionMs = !unfinished
+    ? (slices.at(-1)?.toMs ?? input.toMs - 1) + 1
+    : unfinished.state?.lastProcessedAt
+      ? Date.parse(unfinished.state.lastProcessedAt)
+      : unfinished.fromMs;
   const elapsedMs = Math.max(0, params.nowMs - params.startedAtMs);
   const events = sum((s) => s.events);
   return {

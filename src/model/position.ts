@@ -19,7 +19,12 @@ export function comparePositions(a: StreamPosition, b: StreamPosition): number {
  * True when an event was already written at or before `position`: its ID is among those written at
  * `atMs`, or (on a read that started from `atMs` rather than a cursor) it was processed earlier.
  */
-export function alreadyWritten(params: { position: StreamPosition; id: string; processedAtMs: number | undefined; fromRead: boolean }): boolean {
+export function alreadyWritten(params: {
+  position: StreamPosition;
+  id: string;
+  processedAtMs: number | undefined;
+  fromRead: boolean;
+}): boolean {
   const { position, processedAtMs } = params;
   if (processedAtMs === undefined) return false;
   if (processedAtMs === position.atMs) return position.idsAtMs.includes(params.id);

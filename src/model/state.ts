@@ -81,6 +81,10 @@ export function stateAfter(state: CollectState, batch: BatchResult | LegacyBatch
     position: batch.nextPosition as StreamPosition,
     startPointMs: state.startPointMs,
     lastProcessedAt: batch.lastProcessedAt ?? state.lastProcessedAt,
-    totals: { events: state.totals.events + batch.events, objects: state.totals.objects + batch.objects, bytes: state.totals.bytes + batch.bytes },
+    totals: {
+      events: state.totals.events + batch.events,
+      objects: state.totals.objects + batch.objects,
+      bytes: state.totals.bytes + batch.bytes,
+    },
   });
 }

@@ -55,7 +55,7 @@ export async function collectObjects(params: {
 
   let inFlight: Promise<void> | undefined;
   try {
-    for (let start = params.start; ; ) {
+    for (let start = params.start; ;) {
       const read = await readPages({ ...params, start, maxPages: params.pagesPerObject });
       if (inFlight) await inFlight;
       inFlight = write(start, read);

@@ -9,7 +9,12 @@ import { checkpointKey } from './keys';
 
 export async function writeCheckpoint(params: { store: ObjectStore; rule: RuleSpec; state: CollectState; nowMs: number }): Promise<void> {
   const { rule, state } = params;
-  const checkpoint: Checkpoint = { ruleId: rule.id, orgId: rule.connection.orgId, updatedAt: new Date(params.nowMs).toISOString(), ...state };
+  const checkpoint: Checkpoint = {
+    ruleId: rule.id,
+    orgId: rule.connection.orgId,
+    updatedAt: new Date(params.nowMs).toISOString(),
+    ...state,
+  };
   await putClassified(params.store, {
     bucket: rule.destination.bucket,
     key: checkpointKey(rule.id),
@@ -38,13 +43,19 @@ export async function readCheckpoint(params: { store: ObjectStore; rule: RuleSpe
   try {
     checkpoint = JSON.parse(body.toString('utf8')) as Partial<Checkpoint>;
   } catch {
-    throw configError(`${where} is not valid JSON. Restore it from the bucket's versions or delete it (the rule then resumes from its last run), then resume the rule.`);
+    throw configError(
+      `${where} is not valid JSON. Restore it from the bucket's versions or delete it (the rule then resumes from its last run), then resume the rule.`,
+    );
   }
   if (!isState(checkpoint)) {
-    throw configError(`${where} does not hold a position and totals. Restore it from the bucket's versions or delete it, then resume the rule.`);
+    throw configError(
+      `${where} does not hold a position and totals. Restore it from the bucket's versions or delete it, then resume the rule.`,
+    );
   }
   if (checkpoint.orgId !== rule.connection.orgId) {
-    throw configError(`${where} belongs to org ${checkpoint.orgId}, not ${rule.connection.orgId}. Give the rule a new id or remove the checkpoint to start over.`);
+    throw configError(
+      `${where} belongs to org ${checkpoint.orgId}, not ${rule.connection.orgId}. Give the rule a new id or remove the checkpoint to start over.`,
+    );
   }
   const { position, startPointMs, lastProcessedAt, totals } = checkpoint;
   return normalizeState({ position, startPointMs, lastProcessedAt, totals });
@@ -69,7 +80,12 @@ function isPosition(value: unknown): boolean {
   const p = value as { atMs?: unknown; idsAtMs?: unknown; cursor?: unknown; fromMs?: unknown } | null;
   if (typeof p !== 'object' || p === null) return false;
   if ('atMs' in p) {
-    return Number.isFinite(p.atMs) && Array.isArray(p.idsAtMs) && p.idsAtMs.every((id) => typeof id === 'string') && (p.cursor === null || typeof p.cursor === 'string');
+    return (
+      Number.isFinite(p.atMs) &&
+      Array.isArray(p.idsAtMs) &&
+      p.idsAtMs.every((id) => typeof id === 'string') &&
+      (p.cursor === null || typeof p.cursor === 'string')
+    );
   }
   return typeof p.cursor === 'string' || Number.isFinite(p.fromMs);
 }

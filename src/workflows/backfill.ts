@@ -41,7 +41,13 @@ const MAX_BATCHES_PER_RUN = 200;
 export async function backfillWorkflow(input: BackfillInput): Promise<BackfillProgress> {
   const { workflowId, startTime } = workflowInfo();
   const slices: SliceReport[] = planSlices(input).map((spec) => ({ ...spec, status: 'pending', state: null }));
-  const range = { ruleId: input.rule.id, fromMs: input.fromMs, toMs: input.toMs, liveStartMs: input.liveStartMs, concurrency: input.concurrency };
+  const range = {
+    ruleId: input.rule.id,
+    fromMs: input.fromMs,
+    toMs: input.toMs,
+    liveStartMs: input.liveStartMs,
+    concurrency: input.concurrency,
+  };
   const progress = () => summarize({ backfillId: workflowId, range, slices, startedAtMs: startTime.getTime(), nowMs: Date.now() });
   setHandler(progressQuery, progress);
   setHandler(slicesQuery, () => slices);
@@ -89,9 +95,10 @@ export async function backfillSliceWorkflow(input: SliceInput): Promise<SliceSta
       await continueAsNew<typeof backfillSliceWorkflow>({ ...input, state });
     }
     try {
-      const batch = await backfillBatch.executeWithOptions({ summary: `${rule.id} backfill slice ${slice.index + 1} batch ${state.batches + 1}` }, [
-        { rule, slice, liveStartMs: input.liveStartMs, position: state.position, eventsSoFar: state.events },
-      ]);
+      const batch = await backfillBatch.executeWithOptions(
+        { summary: `${rule.id} backfill slice ${slice.index + 1} batch ${state.batches + 1}` },
+        [{ rule, slice, liveStartMs: input.liveStartMs, position: state.position, eventsSoFar: state.events }],
+      );
       state = advanceSlice(state, batch);
     } catch (err) {
       if (isCancellation(err)) throw err;

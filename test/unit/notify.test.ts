@@ -83,9 +83,9 @@ test('the JSON payload: rule, org, reason, the fix and the Web UI link, posted a
   const { notify } = createNotifyActivities({ notifier: settings() });
   await expect(activityEnv().run(notify, notice)).resolves.toEqual({ sent: true });
   expect(received).toHaveLength(1);
-  expect(received[0].path).toBe(`/hooks/${TOKEN}`);
-  expect(received[0].contentType).toBe('application/json');
-  const body = JSON.parse(received[0].body);
+  expect(received[0]!.path).toBe(`/hooks/${TOKEN}`);
+  expect(received[0]!.contentType).toBe('application/json');
+  const body = JSON.parse(received[0]!.body);
   expect(body).toEqual({
     source: 'audit-collect',
     kind: 'paused',
@@ -98,8 +98,8 @@ test('the JSON payload: rule, org, reason, the fix and the Web UI link, posted a
     webUi: LINK,
     at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
   });
-  expect(received[0].body).not.toContain(API_KEY);
-  expect(received[0].body).not.toContain(TOKEN);
+  expect(received[0]!.body).not.toContain(API_KEY);
+  expect(received[0]!.body).not.toContain(TOKEN);
 });
 
 test('the Slack payload is { text } alone, with the same facts', async () => {
@@ -109,7 +109,7 @@ test('the Slack payload is { text } alone, with the same facts', async () => {
     kind: 'failing' as const,
     reason: 'batch 3 has been retrying for more than 2 intervals (2 x 5m)',
   });
-  const body = JSON.parse(received[0].body);
+  const body = JSON.parse(received[0]!.body);
   expect(Object.keys(body)).toEqual(['text']);
   expect(body.text).toBe(
     [
@@ -120,8 +120,8 @@ test('the Slack payload is { text } alone, with the same facts', async () => {
       `Run: <${LINK}|collect-acme-audit-2026-12-01T16:15:00Z>`,
     ].join('\n'),
   );
-  expect(received[0].body).not.toContain(API_KEY);
-  expect(received[0].body).not.toContain(TOKEN);
+  expect(received[0]!.body).not.toContain(API_KEY);
+  expect(received[0]!.body).not.toContain(TOKEN);
 });
 
 test("a failing notice adds the error the batch last met, read from the run's pending activity", async () => {
@@ -162,7 +162,7 @@ test("a failing notice adds the error the batch last met, read from the run's pe
     reason: 'batch 1 has been retrying for more than 2 intervals (2 x 5m); it keeps retrying',
   });
   expect(described).toEqual(['collect-acme-audit-2026-12-01T16:15:00Z']);
-  expect(JSON.parse(received[0].body).reason).toBe(
+  expect(JSON.parse(received[0]!.body).reason).toBe(
     'batch 1 has been retrying for more than 2 intervals (2 x 5m); it keeps retrying; last error (attempt 7): NetworkError: Atlassian org 4c2f… did not answer: ECONNREFUSED',
   );
 });

@@ -118,7 +118,7 @@ async function scheduledRuns(taskQueue: string, scheduleId: string, count: numbe
       for (;;) {
         const { recentActions, runningActions } = (await handle.describe()).info;
         if (recentActions.length >= n && runningActions.length === 0) {
-          const { workflowId, firstExecutionRunId } = recentActions[n - 1].action.workflow;
+          const { workflowId, firstExecutionRunId } = recentActions[n - 1]!.action.workflow;
           runs.push(env.client.workflow.getHandle<typeof collectWorkflow>(workflowId, firstExecutionRunId));
           break;
         }
@@ -224,10 +224,10 @@ test('a resumed rule recovers with one notice: the run after a paused one, and n
     },
   });
   const runs = await withWorker(activities, (taskQueue) => scheduledRuns(taskQueue, 'notify-spec-recover', 3));
-  await expect(runs[0].result()).rejects.toThrow(WorkflowFailedError);
-  const [second, third] = [await runs[1].result(), await runs[2].result()];
+  await expect(runs[0]!.result()).rejects.toThrow(WorkflowFailedError);
+  const [second, third] = [await runs[1]!.result(), await runs[2]!.result()];
   expect(kinds(notices)).toEqual(['paused', 'recovered']);
-  expect(notices[1].reason).toMatch(/^first successful run since the paused notice of \d{4}-/);
+  expect(notices[1]!.reason).toMatch(/^first successful run since the paused notice of \d{4}-/);
   expect(second.notice).toEqual({ kind: 'recovered', at: expect.stringMatching(/^\d{4}-/) });
   expect(third.notice).toEqual(second.notice);
 });
@@ -243,11 +243,11 @@ test('a flapping rule is announced once: fail, recover, fail again in one run, t
     ),
   });
   const runs = await withWorker(activities, (taskQueue) => scheduledRuns(taskQueue, 'notify-spec-flapping', 2));
-  const [first, second] = [await runs[0].result(), await runs[1].result()];
+  const [first, second] = [await runs[0]!.result(), await runs[1]!.result()];
   expect(first.run.batches).toBe(3);
   expect(second.run.batches).toBe(1);
   expect(kinds(notices)).toEqual(['failing', 'recovered']);
-  expect(notices[0].reason).toBe('batch 2 has been retrying for more than 2 intervals (2 x 1s); it keeps retrying');
+  expect(notices[0]!.reason).toBe('batch 2 has been retrying for more than 2 intervals (2 x 1s); it keeps retrying');
 });
 
 test('a notifier that fails never fails or pauses the run', async () => {
