@@ -18,6 +18,8 @@ let sim: Simulator;
 let worker: ChildWorker;
 let rulesFile: string;
 
+// The CLI's JSON, read back as data: the assertions check its shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function status(): Promise<{ health: Record<string, any>; [key: string]: any }> {
   const { code, stdout, stderr } = await runCli(['status', RULE, '--json']);
   expect(stderr).toBe('');

@@ -28,13 +28,19 @@ export function fakeSource(params: {
   return {
     fetched,
     async fetchPage({ position, limit }): Promise<EventPage> {
-      const from = position.cursor !== null ? Number(position.cursor.split(':')[0]) : Math.max(0, Math.ceil((position.atMs - BASE_MS) / 1000));
+      const from =
+        position.cursor !== null ? Number(position.cursor.split(':')[0]) : Math.max(0, Math.ceil((position.atMs - BASE_MS) / 1000));
       fetched.push(from);
       await params.onFetch?.(from);
       const events = Array.from({ length: Math.max(0, Math.min(limit, params.count - from)) }, (_, i) => fakeEvent(from + i));
       const end = from + events.length;
       const nextCursor = params.nullTail && events.length < limit ? null : params.nonce ? `${end}:${++issued}` : String(end);
-      return { events, lines: events.map((e) => JSON.stringify(e)), processedAtMs: events.map((e) => Date.parse(String(e.attributes?.processedAt))), nextCursor };
+      return {
+        events,
+        lines: events.map((e) => JSON.stringify(e)),
+        processedAtMs: events.map((e) => Date.parse(String(e.attributes?.processedAt))),
+        nextCursor,
+      };
     },
   };
 }

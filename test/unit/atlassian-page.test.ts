@@ -6,7 +6,13 @@ const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 const event = (id: string, processedAt = '2025-05-19T10:00:00.123Z') => ({
   id,
   type: 'events',
-  attributes: { time: '2025-05-19T09:59:59Z', processedAt, action: 'user_login', actor: { id: 'a', name: 'Mei' }, extra: [1, null, { deep: true }] },
+  attributes: {
+    time: '2025-05-19T09:59:59Z',
+    processedAt,
+    action: 'user_login',
+    actor: { id: 'a', name: 'Mei' },
+    extra: [1, null, { deep: true }],
+  },
   links: { self: `https://api.atlassian.com/admin/v1/orgs/${ORG}/events/${id}` },
   message: { content: 'Mei logged in', format: 'simple' },
   somethingNew: 'kept',
@@ -39,7 +45,11 @@ describe('parsePage', () => {
   it('gives each event its processedAt in epoch ms, in order, whatever the zone it was written in', () => {
     const data = [event('e1', '2025-05-19T10:00:00Z'), event('e2', '2025-05-19T12:00:00.5+02:00'), event('e3', '2025-05-19T10:00:00.999Z')];
     const page = parsePage(JSON.stringify({ data }), ORG);
-    expect(page.processedAtMs).toEqual([Date.UTC(2025, 4, 19, 10), Date.UTC(2025, 4, 19, 10, 0, 0, 500), Date.UTC(2025, 4, 19, 10, 0, 0, 999)]);
+    expect(page.processedAtMs).toEqual([
+      Date.UTC(2025, 4, 19, 10),
+      Date.UTC(2025, 4, 19, 10, 0, 0, 500),
+      Date.UTC(2025, 4, 19, 10, 0, 0, 999),
+    ]);
     expect(page.lines).toHaveLength(3);
   });
 

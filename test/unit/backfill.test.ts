@@ -49,7 +49,9 @@ describe('planSlices', () => {
   it('a range ending at midnight takes no slice of the day that starts there; one ending a millisecond later does', () => {
     expect(planSlices({ fromMs: from, toMs: from + 2 * DAY, liveStartMs: later })).toHaveLength(2);
     expect(planSlices({ fromMs: from, toMs: from + 2 * DAY + 1, liveStartMs: later })).toHaveLength(3);
-    expect(planSlices({ fromMs: from + DAY - 1, toMs: from + DAY, liveStartMs: later })).toEqual([{ index: 0, fromMs: from, toMs: from + DAY - 1 }]);
+    expect(planSlices({ fromMs: from + DAY - 1, toMs: from + DAY, liveStartMs: later })).toEqual([
+      { index: 0, fromMs: from, toMs: from + DAY - 1 },
+    ]);
   });
 
   it('ends the last slice just before T0 when T0 falls inside a day', () => {
@@ -91,17 +93,20 @@ describe('planSlices', () => {
 
   it('refuses more than MAX_SLICES days', () => {
     expect(planSlices({ fromMs: from, toMs: from + MAX_SLICES * DAY, liveStartMs: from + 1000 * DAY })).toHaveLength(MAX_SLICES);
-    expect(() => planSlices({ fromMs: from, toMs: from + MAX_SLICES * DAY + 1, liveStartMs: from + 1000 * DAY })).toThrow(`at most ${MAX_SLICES} days`);
+    expect(() => planSlices({ fromMs: from, toMs: from + MAX_SLICES * DAY + 1, liveStartMs: from + 1000 * DAY })).toThrow(
+      `at most ${MAX_SLICES} days`,
+    );
   });
 });
 
 describe('backfill IDs', () => {
   it('derives the workflow ID from the rule and the range only', () => {
     expect(backfillWorkflowId({ ruleId: 'acme', fromMs: from, toMs: from + DAY })).toBe('backfill-acme-20260501T000000Z-20260502T000000Z');
-    expect(backfillWorkflowId({ ruleId: 'acme', fromMs: from + 5, toMs: from + DAY })).toBe('backfill-acme-20260501T000000.005Z-20260502T000000Z');
+    expect(backfillWorkflowId({ ruleId: 'acme', fromMs: from + 5, toMs: from + DAY })).toBe(
+      'backfill-acme-20260501T000000.005Z-20260502T000000Z',
+    );
     expect(sliceWorkflowId('backfill-acme-x', 7)).toBe('backfill-acme-x-slice-007');
   });
-
 });
 
 describe('the backfill batch', () => {
@@ -112,7 +117,10 @@ describe('the backfill batch', () => {
   // Live collection owns e8 and later.
   const liveStartMs = eventMs(8);
 
-  async function backfillBatch(store: ObjectStore, input: Pick<BackfillBatchInput, 'position' | 'eventsSoFar'>): Promise<BackfillBatchResult> {
+  async function backfillBatch(
+    store: ObjectStore,
+    input: Pick<BackfillBatchInput, 'position' | 'eventsSoFar'>,
+  ): Promise<BackfillBatchResult> {
     const activities = createActivities({
       source: fakeSource({ count: 10 }),
       store,
@@ -126,7 +134,7 @@ describe('the backfill batch', () => {
     return env.run(activities.backfillBatch, { rule, slice, liveStartMs, ...input }) as Promise<BackfillBatchResult>;
   }
 
-  it('ends its object at the next multiple of BACKFILL_EVENTS_PER_OBJECT events from the day\'s start', async () => {
+  it("ends its object at the next multiple of BACKFILL_EVENTS_PER_OBJECT events from the day's start", async () => {
     const s3 = fakeStore();
     const first = await backfillBatch(s3, { position: initialSliceState(slice).position, eventsSoFar: BACKFILL_EVENTS_PER_OBJECT - 3 });
     expect(first).toMatchObject({ events: 3, dropped: 0, caughtUp: false });
@@ -173,7 +181,7 @@ describe('slice state and progress', () => {
     ...over,
   });
 
-  it('starts a slice at its window\'s start, before any event', () => {
+  it("starts a slice at its window's start, before any event", () => {
     expect(initialSliceState(slice)).toEqual({
       position: { atMs: from, idsAtMs: [], cursor: null },
       batches: 0,
@@ -189,8 +197,20 @@ describe('slice state and progress', () => {
   it('advances a slice only from the batch result, and is done when the window is exhausted', () => {
     const start = initialSliceState(slice);
     const p1 = { atMs: from + 6 * HOUR, idsAtMs: ['x', 'y'], cursor: 'c1' };
-    const one = advanceSlice(start, batch({ position: p1, events: 5000, dropped: 2, rawBytes: 9, bytes: 5, key: 'k', lastProcessedAt: '2026-05-01T06:00:00.000Z' }));
-    expect(one).toEqual({ position: p1, batches: 1, events: 5000, dropped: 2, objects: 1, bytes: 5, lastProcessedAt: '2026-05-01T06:00:00.000Z', done: false });
+    const one = advanceSlice(
+      start,
+      batch({ position: p1, events: 5000, dropped: 2, rawBytes: 9, bytes: 5, key: 'k', lastProcessedAt: '2026-05-01T06:00:00.000Z' }),
+    );
+    expect(one).toEqual({
+      position: p1,
+      batches: 1,
+      events: 5000,
+      dropped: 2,
+      objects: 1,
+      bytes: 5,
+      lastProcessedAt: '2026-05-01T06:00:00.000Z',
+      done: false,
+    });
     const p2 = { ...p1, cursor: null };
     const two = advanceSlice(one, batch({ position: p2, caughtUp: true }));
     expect(two).toEqual({ ...one, position: p2, batches: 2, done: true });
@@ -199,25 +219,63 @@ describe('slice state and progress', () => {
   });
 
   it('sums slices into events, fraction, low-water position, pace and ETA', () => {
-    const slices: SliceReport[] = planSlices({ fromMs: from, toMs: from + 4 * DAY, liveStartMs: from + 4 * DAY }).map((s) => ({ ...s, status: 'pending', state: null }));
+    const slices: SliceReport[] = planSlices({ fromMs: from, toMs: from + 4 * DAY, liveStartMs: from + 4 * DAY }).map((s) => ({
+      ...s,
+      status: 'pending',
+      state: null,
+    }));
     expect(slices).toHaveLength(4);
     const [day0, day1] = [slices[0]!, slices[1]!];
     slices[0] = { ...day0, status: 'done', state: { ...initialSliceState(day0), events: 600, objects: 2, bytes: 100, done: true } };
-    slices[1] = { ...day1, status: 'running', state: { ...initialSliceState(day1), events: 300, dropped: 4, objects: 1, bytes: 50, lastProcessedAt: new Date(from + DAY + DAY / 2).toISOString() } };
-    const p = summarize({ backfillId: 'b', range: { ruleId: 'acme', fromMs: from, toMs: from + 4 * DAY, liveStartMs: from + 4 * DAY, concurrency: 2 }, slices, startedAtMs: 0, nowMs: 10_000 });
-    expect(p).toMatchObject({ events: 900, dropped: 4, objects: 3, bytes: 150, slices: { total: 4, done: 1, running: 1 }, eventsPerSecond: 90 });
+    slices[1] = {
+      ...day1,
+      status: 'running',
+      state: {
+        ...initialSliceState(day1),
+        events: 300,
+        dropped: 4,
+        objects: 1,
+        bytes: 50,
+        lastProcessedAt: new Date(from + DAY + DAY / 2).toISOString(),
+      },
+    };
+    const p = summarize({
+      backfillId: 'b',
+      range: { ruleId: 'acme', fromMs: from, toMs: from + 4 * DAY, liveStartMs: from + 4 * DAY, concurrency: 2 },
+      slices,
+      startedAtMs: 0,
+      nowMs: 10_000,
+    });
+    expect(p).toMatchObject({
+      events: 900,
+      dropped: 4,
+      objects: 3,
+      bytes: 150,
+      slices: { total: 4, done: 1, running: 1 },
+      eventsPerSecond: 90,
+    });
     expect(p.fraction).toBeCloseTo(1.5 / 4, 6);
     expect(p.position).toBe(new Date(from + DAY + DAY / 2).toISOString());
     expect(p.etaMs).toBe(Math.round((10_000 * (1 - 1.5 / 4)) / (1.5 / 4)));
   });
 
   it('a running slice with nothing written yet holds the position at its start', () => {
-    const slices: SliceReport[] = planSlices({ fromMs: from, toMs: from + 2 * DAY, liveStartMs: later }).map((s) => ({ ...s, status: 'pending', state: null }));
+    const slices: SliceReport[] = planSlices({ fromMs: from, toMs: from + 2 * DAY, liveStartMs: later }).map((s) => ({
+      ...s,
+      status: 'pending',
+      state: null,
+    }));
     expect(slices).toHaveLength(2);
     const [day0, day1] = [slices[0]!, slices[1]!];
     slices[0] = { ...day0, status: 'done', state: { ...initialSliceState(day0), done: true } };
     slices[1] = { ...day1, status: 'running', state: initialSliceState(day1) };
-    const p = summarize({ backfillId: 'b', range: { ruleId: 'acme', fromMs: from, toMs: from + 2 * DAY, liveStartMs: later, concurrency: 2 }, slices, startedAtMs: 0, nowMs: 1000 });
+    const p = summarize({
+      backfillId: 'b',
+      range: { ruleId: 'acme', fromMs: from, toMs: from + 2 * DAY, liveStartMs: later, concurrency: 2 },
+      slices,
+      startedAtMs: 0,
+      nowMs: 1000,
+    });
     expect(p.position).toBe(new Date(from + DAY).toISOString());
     expect(p.fraction).toBeCloseTo(0.5, 6);
   });
@@ -229,7 +287,13 @@ describe('slice state and progress', () => {
       status: 'done',
       state: { ...initialSliceState(s), events: 10, objects: 1, bytes: 3, done: true },
     }));
-    const p = summarize({ backfillId: 'b', range: { ruleId: 'acme', fromMs: from + HOUR, toMs: from + 3 * DAY, liveStartMs, concurrency: 4 }, slices, startedAtMs: 0, nowMs: 5000 });
+    const p = summarize({
+      backfillId: 'b',
+      range: { ruleId: 'acme', fromMs: from + HOUR, toMs: from + 3 * DAY, liveStartMs, concurrency: 4 },
+      slices,
+      startedAtMs: 0,
+      nowMs: 5000,
+    });
     expect(p).toMatchObject({ fraction: 1, etaMs: 0, events: 30, objects: 3, bytes: 9, slices: { total: 3, done: 3, running: 0 } });
     expect(p.position).toBe(new Date(liveStartMs).toISOString());
   });
@@ -246,7 +310,9 @@ describe('backfill requests', () => {
   it('refuses from after to, the future, and beyond retention', () => {
     expect(() => checkRange({ ...base, fromMs: base.toMs })).toThrow('is not before --to');
     expect(() => checkRange({ ...base, toMs: now + 1 })).toThrow('in the future');
-    expect(() => checkRange({ ...base, fromMs: now - 181 * DAY })).toThrow(/older than the 180 days.*oldest possible --from now is 2025-12-02T00:00:00.000Z/);
+    expect(() => checkRange({ ...base, fromMs: now - 181 * DAY })).toThrow(
+      /older than the 180 days.*oldest possible --from now is 2025-12-02T00:00:00.000Z/,
+    );
   });
 
   it('names the overlapping part and the way out, unless overlap is allowed', () => {
@@ -273,11 +339,21 @@ describe('status text', () => {
   });
 
   it('shows the bar, counts, position and ETA without control characters when piped', () => {
-    const slices: SliceReport[] = planSlices({ fromMs: from, toMs: from + 2 * DAY, liveStartMs: from + 2 * DAY }).map((s) => ({ ...s, status: 'pending', state: null }));
+    const slices: SliceReport[] = planSlices({ fromMs: from, toMs: from + 2 * DAY, liveStartMs: from + 2 * DAY }).map((s) => ({
+      ...s,
+      status: 'pending',
+      state: null,
+    }));
     expect(slices).toHaveLength(2);
     const day0 = slices[0]!;
     slices[0] = { ...day0, status: 'done', state: { ...initialSliceState(day0), events: 500, objects: 1, bytes: 2048, done: true } };
-    const progress = summarize({ backfillId: 'backfill-acme-x', range: { ruleId: 'acme', fromMs: from, toMs: from + 2 * DAY, liveStartMs: from + 2 * DAY, concurrency: 1 }, slices, startedAtMs: 0, nowMs: 60_000 });
+    const progress = summarize({
+      backfillId: 'backfill-acme-x',
+      range: { ruleId: 'acme', fromMs: from, toMs: from + 2 * DAY, liveStartMs: from + 2 * DAY, concurrency: 1 },
+      slices,
+      startedAtMs: 0,
+      nowMs: 60_000,
+    });
     const text = backfillText({ backfillId: 'backfill-acme-x', status: 'RUNNING', progress }, { color: false });
     expect(text).toContain(`[${'#'.repeat(15)}${'-'.repeat(15)}]  50%  1/2 slices done`);
     expect(text).toContain('500 events in 1 objects (2.0 KiB compressed)');

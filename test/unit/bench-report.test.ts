@@ -2,7 +2,14 @@ import { median, parseStatCpuSeconds, parseStatusPeakRss } from '../../dev/bench
 import { mergeSection, peakRssByEvents, renderTable, type BenchReport, type Figures } from '../../dev/bench/report';
 
 const figures = (events: number, wallMs: number, extra: Partial<Figures> = {}): Figures => ({
-  events, wallMs, rawBytes: 110_000_000, bytes: 8_000_000, cpuSeconds: 5, peakRssBytes: 250_000_000, writes: 80, ...extra,
+  events,
+  wallMs,
+  rawBytes: 110_000_000,
+  bytes: 8_000_000,
+  cpuSeconds: 5,
+  peakRssBytes: 250_000_000,
+  writes: 80,
+  ...extra,
 });
 
 const report = (events: number, peakRssBytes: number): BenchReport => ({
@@ -50,6 +57,11 @@ describe('bench report', () => {
     const again = mergeSection(both, report(200_000, 260e6));
     expect(again).toContain('hand-written analysis');
     expect(again.match(/<!-- bench:200000 -->/g)).toHaveLength(1);
-    expect(peakRssByEvents(again)).toEqual(new Map([[200_000, 260e6], [1_000_000, 280e6]]));
+    expect(peakRssByEvents(again)).toEqual(
+      new Map([
+        [200_000, 260e6],
+        [1_000_000, 280e6],
+      ]),
+    );
   });
 });

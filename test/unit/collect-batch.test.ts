@@ -23,7 +23,12 @@ const processedAt = (n: number) => String(fakeEvent(n).attributes?.processedAt);
 const after = (n: number, cursor: string | null): StreamPosition => ({ atMs: ms(n), idsAtMs: [`e${n}`], cursor });
 
 const rule = fakeRule;
-const initial: CollectState = { position: startPosition(BASE_MS), startPointMs: BASE_MS, lastProcessedAt: null, totals: { events: 0, objects: 0, bytes: 0 } };
+const initial: CollectState = {
+  position: startPosition(BASE_MS),
+  startPointMs: BASE_MS,
+  lastProcessedAt: null,
+  totals: { events: 0, objects: 0, bytes: 0 },
+};
 const input: BatchInput = { rule, state: initial };
 
 /** 10 events, one a page; `failAt` fails the request for that event. */
@@ -82,7 +87,12 @@ test('writes objects until caught up and returns what it wrote', async () => {
   const s3 = fakeStore();
   const result = await collectBatch(mockEnv(), { source: source(), store: s3, batchMs: 60_000 });
   expect(result).toMatchObject({ events: 10, objects: 5, caughtUp: true });
-  expect(result.state).toMatchObject({ position: after(9, '10'), startPointMs: BASE_MS, lastProcessedAt: processedAt(9), totals: { events: 10, objects: 5, bytes: result.bytes } });
+  expect(result.state).toMatchObject({
+    position: after(9, '10'),
+    startPointMs: BASE_MS,
+    lastProcessedAt: processedAt(9),
+    totals: { events: 10, objects: 5, bytes: result.bytes },
+  });
   expect(result.keys).toEqual(dataPuts(s3).map((p) => p.key));
   expect(await idsWritten(dataPuts(s3))).toEqual(range(0, 10));
   // Each object is mirrored in the checkpoint after it is written (the empty read at the end moves nothing).
@@ -121,7 +131,12 @@ test('an error before any object fails the batch, for Temporal to retry', async 
 });
 
 test('a state written by the old code ({cursor}) is read as a content position', async () => {
-  const legacy = { ...initial, position: { cursor: '6' }, lastProcessedAt: processedAt(5), totals: { events: 6, objects: 3, bytes: 30 } } as unknown as CollectState;
+  const legacy = {
+    ...initial,
+    position: { cursor: '6' },
+    lastProcessedAt: processedAt(5),
+    totals: { events: 6, objects: 3, bytes: 30 },
+  } as unknown as CollectState;
   const src = source();
   const s3 = fakeStore();
   const result = await collectBatch(mockEnv(), { source: src, store: s3, batchMs: 60_000 }, { rule, state: legacy });
@@ -153,7 +168,11 @@ test('a retried batch resumes after the objects its heartbeat details record, an
 test('heartbeat details behind the input state are ignored', async () => {
   const recorded: BatchResult = { ...emptyBatch({ ...initial, position: after(1, '2') }), events: 2, objects: 1, keys: ['old'] };
   const src = source();
-  const result = await collectBatch(mockEnv({ attempt: 2, heartbeatDetails: recorded }), { source: src, store: fakeStore(), batchMs: 60_000 }, { rule, state: { ...initial, position: after(3, '4') } });
+  const result = await collectBatch(
+    mockEnv({ attempt: 2, heartbeatDetails: recorded }),
+    { source: src, store: fakeStore(), batchMs: 60_000 },
+    { rule, state: { ...initial, position: after(3, '4') } },
+  );
   expect(src.fetched[0]).toBe(4);
   expect(result.keys).not.toContain('old');
   expect(result.events).toBe(6);
@@ -170,7 +189,12 @@ test('heartbeats carry the progress after each object', async () => {
 });
 
 describe('the checkpoint', () => {
-  const ahead: CollectState = { position: after(5, '6'), startPointMs: BASE_MS, lastProcessedAt: processedAt(5), totals: { events: 6, objects: 3, bytes: 300 } };
+  const ahead: CollectState = {
+    position: after(5, '6'),
+    startPointMs: BASE_MS,
+    lastProcessedAt: processedAt(5),
+    totals: { events: 6, objects: 3, bytes: 300 },
+  };
 
   test('a batch resumes from a checkpoint ahead of its input state, and counts the jump as its own', async () => {
     const src = source();
@@ -183,7 +207,11 @@ describe('the checkpoint', () => {
     // Only the keys this attempt wrote are listed.
     expect(result.keys).toEqual(dataPuts(s3).map((p) => p.key));
     expect(result.keys[0]).toBe(objectKey({ prefix: 'p/', ruleId: 'r1', first: { id: 'e6', processedAtMs: ms(6) } }));
-    expect(result.state).toMatchObject({ position: after(9, '10'), lastProcessedAt: processedAt(9), totals: { events: 10, objects: 5, bytes: 300 + written } });
+    expect(result.state).toMatchObject({
+      position: after(9, '10'),
+      lastProcessedAt: processedAt(9),
+      totals: { events: 10, objects: 5, bytes: 300 + written },
+    });
   });
 
   test('a checkpoint from the old code ({cursor}) is read as a content position', async () => {
@@ -198,7 +226,9 @@ describe('the checkpoint', () => {
   test('a checkpoint behind the input state, or level with it, is not read from', async () => {
     for (const position of [after(2, '3'), after(5, 'other text')]) {
       const src = source();
-      const s3 = fakeStore({ stored: { [CHECKPOINT]: checkpointJson({ ...ahead, position, totals: { events: 99, objects: 99, bytes: 99 } }) } });
+      const s3 = fakeStore({
+        stored: { [CHECKPOINT]: checkpointJson({ ...ahead, position, totals: { events: 99, objects: 99, bytes: 99 } }) },
+      });
       const result = await collectBatch(mockEnv(), { source: src, store: s3, batchMs: 60_000 }, { rule, state: ahead });
       expect(src.fetched[0]).toBe(6);
       expect(result).toMatchObject({ events: 4, objects: 2 });
@@ -207,7 +237,12 @@ describe('the checkpoint', () => {
   });
 
   test('heartbeat details ahead of the checkpoint win over it', async () => {
-    const recorded: BatchResult = { ...emptyBatch({ ...ahead, position: after(7, '8'), totals: { events: 8, objects: 4, bytes: 400 } }), events: 8, objects: 4, keys: ['k'] };
+    const recorded: BatchResult = {
+      ...emptyBatch({ ...ahead, position: after(7, '8'), totals: { events: 8, objects: 4, bytes: 400 } }),
+      events: 8,
+      objects: 4,
+      keys: ['k'],
+    };
     const src = source();
     const s3 = fakeStore({ stored: { [CHECKPOINT]: checkpointJson(ahead) } });
     const result = await collectBatch(mockEnv({ attempt: 3, heartbeatDetails: recorded }), { source: src, store: s3, batchMs: 60_000 });
@@ -218,8 +253,16 @@ describe('the checkpoint', () => {
   test.each([
     ['not JSON', '{"position": ', 'is not valid JSON'],
     ['not a state', JSON.stringify({ ruleId: 'r1', orgId: 'org', position: null }), 'does not hold a position and totals'],
-    ['a half-formed position', JSON.stringify({ ruleId: 'r1', orgId: 'org', ...initial, position: { atMs: 5 } }), 'does not hold a position and totals'],
-    ['totals that are not numbers', JSON.stringify({ ruleId: 'r1', orgId: 'org', ...initial, totals: { events: 'x', objects: 0, bytes: 0 } }), 'does not hold a position and totals'],
+    [
+      'a half-formed position',
+      JSON.stringify({ ruleId: 'r1', orgId: 'org', ...initial, position: { atMs: 5 } }),
+      'does not hold a position and totals',
+    ],
+    [
+      'totals that are not numbers',
+      JSON.stringify({ ruleId: 'r1', orgId: 'org', ...initial, totals: { events: 'x', objects: 0, bytes: 0 } }),
+      'does not hold a position and totals',
+    ],
     ['of another org', JSON.stringify({ ruleId: 'r1', orgId: 'other-org', ...initial }), 'belongs to org other-org'],
   ])('a checkpoint that is %s fails the batch for a human, naming the checkpoint', async (_label, body, says) => {
     const src = source();
@@ -248,7 +291,12 @@ test('a refused stored cursor is read on from atMs, writing no event twice', asy
     },
   };
   const s3 = fakeStore();
-  const state: CollectState = { ...initial, position: after(3, 'expired'), lastProcessedAt: processedAt(3), totals: { events: 4, objects: 1, bytes: 10 } };
+  const state: CollectState = {
+    ...initial,
+    position: after(3, 'expired'),
+    lastProcessedAt: processedAt(3),
+    totals: { events: 4, objects: 1, bytes: 10 },
+  };
   const result = await collectBatch(mockEnv(), { source: refusing, store: s3, batchMs: 60_000, pageLimit: 2 }, { rule, state });
   expect(refusals).toBe(1);
   expect(await idsWritten(dataPuts(s3))).toEqual(range(4, 10));

@@ -13,7 +13,11 @@ function input(overrides: Partial<HealthInput> = {}): HealthInput {
     pauseNote: null,
     createdAt: new Date(NOW - 30 * DAY).toISOString(),
     lastProcessedAt: new Date(NOW - 90_000).toISOString(),
-    lastSuccess: { closedAt: new Date(NOW - 60_000).toISOString(), events: 10, health: carryHealth({ previous: undefined, nowMs: NOW - 60_000, events: 10 }) },
+    lastSuccess: {
+      closedAt: new Date(NOW - 60_000).toISOString(),
+      events: 10,
+      health: carryHealth({ previous: undefined, nowMs: NOW - 60_000, events: 10 }),
+    },
     failure: null,
     retrying: null,
     ...overrides,
@@ -52,7 +56,11 @@ describe('judgeHealth', () => {
   });
 
   test('a failed run makes the rule failing, with the error class, message and pause reason', () => {
-    const failure = { type: 'AtlassianUnauthorized', message: 'rule r: 401; fix the key, then resume the rule', at: new Date(NOW).toISOString() };
+    const failure = {
+      type: 'AtlassianUnauthorized',
+      message: 'rule r: 401; fix the key, then resume the rule',
+      at: new Date(NOW).toISOString(),
+    };
     const h = judgeHealth(input({ paused: true, pauseNote: failure.message, failure }));
     expect(h.state).toBe('failing');
     expect(h.lastError).toEqual(failure);
@@ -89,7 +97,9 @@ describe('judgeHealth', () => {
     const h = judgeHealth(input({ lastSuccess: { closedAt: new Date(NOW - 60_000).toISOString(), events: 0, health: quiet } }));
     expect(h.warnings).toEqual([expect.stringMatching(/^no data written for 30h \(warnNoDataAfter 24h\)/)]);
     expect(judgeHealth(input({ lastSuccess: { closedAt: null, events: 0, health: quiet }, warnNoDataAfter: '2d' })).warnings).toEqual([]);
-    const never = judgeHealth(input({ lastSuccess: null, lastProcessedAt: null, createdAt: new Date(NOW - 3 * HOUR).toISOString(), warnNoDataAfter: '1h' }));
+    const never = judgeHealth(
+      input({ lastSuccess: null, lastProcessedAt: null, createdAt: new Date(NOW - 3 * HOUR).toISOString(), warnNoDataAfter: '1h' }),
+    );
     expect(never.warnings).toEqual([expect.stringMatching(/^no data written for 3h \(warnNoDataAfter 1h\)/)]);
     expect(never.lagSeconds).toBeNull();
     expect(never.lastSuccessAt).toBeNull();

@@ -14,7 +14,10 @@ const eslint = new ESLint({
   overrideConfigFile: true,
   overrideConfig: [
     ...config,
-    { languageOptions: { parserOptions: { projectService: false, project: null } }, rules: { '@typescript-eslint/no-floating-promises': 'off', 'import-x/no-cycle': 'off' } },
+    {
+      languageOptions: { parserOptions: { projectService: false, project: null } },
+      rules: { '@typescript-eslint/no-floating-promises': 'off', 'import-x/no-cycle': 'off' },
+    },
   ],
 });
 
@@ -50,7 +53,12 @@ describe('the workflow sandbox rule', () => {
   });
 
   it('allows activities and the worker their I/O', async () => {
-    expect(await restrictedImports('src/activities/probe.ts', `import { readFileSync } from 'node:fs';\nimport { objectKey } from '../storage/keys';`)).toEqual([]);
+    expect(
+      await restrictedImports(
+        'src/activities/probe.ts',
+        `import { readFileSync } from 'node:fs';\nimport { objectKey } from '../storage/keys';`,
+      ),
+    ).toEqual([]);
   });
 });
 

@@ -5,7 +5,8 @@ const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 
 describe('dataArrayItems', () => {
   it('cuts each element of the top-level data array out of the body, byte for byte', () => {
-    const e1 = '{"id":"a","attributes":{"processedAt":"2025-05-19T10:00:00Z","n":1.0,"big":12345678901234567890,"s":"\\u00e9 \\" ] } , ["x"]"}}';
+    const e1 =
+      '{"id":"a","attributes":{"processedAt":"2025-05-19T10:00:00Z","n":1.0,"big":12345678901234567890,"s":"\\u00e9 \\" ] } , ["x"]"}}';
     const e2 = '{ "id" : "b" , "nested" : { "data" : [1, 2] } }';
     const body = `{"links":{"data":["not this"]},"data": [ ${e1} ,\n ${e2}\n],"meta":{"next":"c","data":"x"}}`;
     expect(dataArrayItems(body)).toEqual([e1, e2]);
@@ -32,7 +33,11 @@ describe('parsePage lines', () => {
   });
 
   it('are serialised one per line when the API spread an event over several lines', () => {
-    const pretty = JSON.stringify({ data: [{ id: 'p', attributes: { processedAt: '2025-05-19T10:00:00Z' } }], meta: { next: 'N' } }, null, 2);
+    const pretty = JSON.stringify(
+      { data: [{ id: 'p', attributes: { processedAt: '2025-05-19T10:00:00Z' } }], meta: { next: 'N' } },
+      null,
+      2,
+    );
     const page = parsePage(pretty, ORG);
     expect(page.lines).toEqual(['{"id":"p","attributes":{"processedAt":"2025-05-19T10:00:00Z"}}']);
   });

@@ -30,7 +30,9 @@ test('without them the rule carries neither, so existing schedules stay unchange
 });
 
 test('a bad expiresAt or warnNoDataAfter is named', () => {
-  expect(() => parseRules(file('    expiresAt: next year', '    warnNoDataAfter: soon'))).toThrow(/rules\[0\]\.warnNoDataAfter: must be a duration/);
+  expect(() => parseRules(file('    expiresAt: next year', '    warnNoDataAfter: soon'))).toThrow(
+    /rules\[0\]\.warnNoDataAfter: must be a duration/,
+  );
   let error: unknown;
   try {
     parseRules(file('    expiresAt: next year', '    warnNoDataAfter: 30s'));
@@ -38,5 +40,8 @@ test('a bad expiresAt or warnNoDataAfter is named', () => {
     error = caught;
   }
   expect(error).toBeInstanceOf(RulesError);
-  expect((error as RulesError).problems).toEqual(['connections[0].expiresAt: must be an ISO date', 'rules[0].warnNoDataAfter: must be at least 1m']);
+  expect((error as RulesError).problems).toEqual([
+    'connections[0].expiresAt: must be an ISO date',
+    'rules[0].warnNoDataAfter: must be at least 1m',
+  ]);
 });

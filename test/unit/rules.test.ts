@@ -117,21 +117,33 @@ describe('parseRules: valid files', () => {
     expect(rule.paused).toBe(true);
     expect(rule.spec.interval).toBe('1h');
     expect(rule.spec.startFrom).toBe('180d');
-    expect(rule.spec.connection).toEqual({ name: 'acme', orgId: ORG, apiKeyRef: 'file:/run/secrets/atlassian', baseUrl: 'http://127.0.0.1:8080' });
+    expect(rule.spec.connection).toEqual({
+      name: 'acme',
+      orgId: ORG,
+      apiKeyRef: 'file:/run/secrets/atlassian',
+      baseUrl: 'http://127.0.0.1:8080',
+    });
   });
 
   it('takes a destination layout: hive is kept, hourly (the default) is left out of the spec', () => {
-    const withLayout = (layout: string) => onlyRule(file().replace('      prefix:', `      layout: ${layout}\n      prefix:`)).spec.destination;
+    const withLayout = (layout: string) =>
+      onlyRule(file().replace('      prefix:', `      layout: ${layout}\n      prefix:`)).spec.destination;
     expect(withLayout('hive')).toEqual({ bucket: 'audit-logs', prefix: 'atlassian/audit/', layout: 'hive' });
     // Naming the default changes no schedule that was applied before layouts existed.
     expect(withLayout('hourly')).toEqual({ bucket: 'audit-logs', prefix: 'atlassian/audit/' });
     expect(withLayout('hourly')).toEqual(onlyRule(file()).spec.destination);
-    const flow = onlyRule(file().replace('    destination:\n', '    destination: { bucket: b-1, prefix: p/, layout: hive }\n').replace(/      bucket: .*\n      prefix: .*\n/, ''));
+    const flow = onlyRule(
+      file()
+        .replace('    destination:\n', '    destination: { bucket: b-1, prefix: p/, layout: hive }\n')
+        .replace(/      bucket: .*\n      prefix: .*\n/, ''),
+    );
     expect(flow.spec.destination).toEqual({ bucket: 'b-1', prefix: 'p/', layout: 'hive' });
   });
 
   it('lets several rules share a connection', () => {
-    const rules = parseRules(file({ extraRules: '  - id: second\n    connection: acme\n    destination: { bucket: other-bucket, prefix: x/ }' }));
+    const rules = parseRules(
+      file({ extraRules: '  - id: second\n    connection: acme\n    destination: { bucket: other-bucket, prefix: x/ }' }),
+    );
     expect(rules.map((r) => r.spec.id)).toEqual(['acme-audit', 'second']);
   });
 });
@@ -177,13 +189,19 @@ describe('parseRules: every bad field is named', () => {
     expectProblem(file({ prefix }), 'rules[0].destination.prefix', what);
   });
 
-  it.each(['http://api.atlassian.com', 'http://simulator:8900', 'http://10.0.0.5:8080', 'http://localhost.example.com', 'ftp://127.0.0.1'])('baseUrl %j (the key would travel in clear)', (baseUrl) => {
-    expectProblem(file({ connection: `    baseUrl: ${baseUrl}` }), 'connections[0].baseUrl', /must start with https:\/\/.*loopback/);
-  });
+  it.each(['http://api.atlassian.com', 'http://simulator:8900', 'http://10.0.0.5:8080', 'http://localhost.example.com', 'ftp://127.0.0.1'])(
+    'baseUrl %j (the key would travel in clear)',
+    (baseUrl) => {
+      expectProblem(file({ connection: `    baseUrl: ${baseUrl}` }), 'connections[0].baseUrl', /must start with https:\/\/.*loopback/);
+    },
+  );
 
-  it.each(['https://api.atlassian.com', 'http://127.0.0.1:8080', 'http://localhost:8900', 'http://[::1]:8900'])('accepts baseUrl %j', (baseUrl) => {
-    expect(onlyRule(file({ connection: `    baseUrl: ${baseUrl}` })).spec.connection.baseUrl).toBe(baseUrl);
-  });
+  it.each(['https://api.atlassian.com', 'http://127.0.0.1:8080', 'http://localhost:8900', 'http://[::1]:8900'])(
+    'accepts baseUrl %j',
+    (baseUrl) => {
+      expect(onlyRule(file({ connection: `    baseUrl: ${baseUrl}` })).spec.connection.baseUrl).toBe(baseUrl);
+    },
+  );
 
   it.each(['daily', 'Hive', 'HOURLY', '""', '1', 'null', '[hive]'])('a layout %s', (layout) => {
     const text = file().replace('      prefix:', `      layout: ${layout}\n      prefix:`);
@@ -264,7 +282,9 @@ describe('checkSecretReferences', () => {
 
   it('names a variable outside the default pattern ^ATLASSIAN_, and the fix', () => {
     const [problem] = checkSecretReferences(withKey('env:AWS_SECRET_ACCESS_KEY'), { AWS_SECRET_ACCESS_KEY: 'secret-value' });
-    expect(problem).toMatch(/env:AWS_SECRET_ACCESS_KEY: the worker resolves only variables matching AUDIT_COLLECT_SECRET_ENV_PATTERN \(\^ATLASSIAN_\); rename/);
+    expect(problem).toMatch(
+      /env:AWS_SECRET_ACCESS_KEY: the worker resolves only variables matching AUDIT_COLLECT_SECRET_ENV_PATTERN \(\^ATLASSIAN_\); rename/,
+    );
     expect(problem).not.toContain('secret-value');
   });
 

@@ -98,7 +98,9 @@ describe('file: references', () => {
   });
 
   it('resolves any readable file when no secrets directory is set', () => {
-    expect(createSecretResolver({ env }).resolve({ connection: connection({ apiKeyRef: `file:${join(root, 'outside')}` }) })).toBe(AWS_SECRET);
+    expect(createSecretResolver({ env }).resolve({ connection: connection({ apiKeyRef: `file:${join(root, 'outside')}` }) })).toBe(
+      AWS_SECRET,
+    );
   });
 
   it('a missing file is a clear error', () => {
@@ -110,17 +112,25 @@ describe('file: references', () => {
 describe('baseUrl', () => {
   const resolver = createSecretResolver({ env });
 
-  it.each(['https://api.atlassian.com', 'http://127.0.0.1:8080', 'http://127.8.9.10', 'http://localhost:8900', 'http://[::1]:8900'])('sends the key to %s', (baseUrl) => {
-    expect(resolver.resolve({ connection: connection({ baseUrl }) })).toBe(KEY);
-  });
-
-  it.each(['http://api.atlassian.com', 'http://simulator:8900', 'http://10.0.0.1', 'http://localhost.evil.example', 'http://127.0.0.1.nip.io', 'ftp://127.0.0.1', 'not a url'])(
-    'refuses %s before reading the key',
+  it.each(['https://api.atlassian.com', 'http://127.0.0.1:8080', 'http://127.8.9.10', 'http://localhost:8900', 'http://[::1]:8900'])(
+    'sends the key to %s',
     (baseUrl) => {
-      const failure = refusal(() => resolver.resolve({ connection: connection({ baseUrl }) }));
-      expect(failure.message).toMatch(/baseUrl .*https:\/\//);
+      expect(resolver.resolve({ connection: connection({ baseUrl }) })).toBe(KEY);
     },
   );
+
+  it.each([
+    'http://api.atlassian.com',
+    'http://simulator:8900',
+    'http://10.0.0.1',
+    'http://localhost.evil.example',
+    'http://127.0.0.1.nip.io',
+    'ftp://127.0.0.1',
+    'not a url',
+  ])('refuses %s before reading the key', (baseUrl) => {
+    const failure = refusal(() => resolver.resolve({ connection: connection({ baseUrl }) }));
+    expect(failure.message).toMatch(/baseUrl .*https:\/\//);
+  });
 
   it('does not echo credentials in the URL', () => {
     const failure = refusal(() => resolver.resolve({ connection: connection({ baseUrl: 'http://user:hunter2@example.com' }) }));
@@ -143,7 +153,9 @@ describe('worker config', () => {
 
   it('an invalid regular expression is a config error naming the variable', () => {
     expect(() => readWorkerConfig({ AUDIT_COLLECT_SECRET_ENV_PATTERN: '^(ATLASSIAN_' })).toThrow(ConfigError);
-    expect(() => readWorkerConfig({ AUDIT_COLLECT_SECRET_ENV_PATTERN: '^(ATLASSIAN_' })).toThrow(/AUDIT_COLLECT_SECRET_ENV_PATTERN: must be a regular expression/);
+    expect(() => readWorkerConfig({ AUDIT_COLLECT_SECRET_ENV_PATTERN: '^(ATLASSIAN_' })).toThrow(
+      /AUDIT_COLLECT_SECRET_ENV_PATTERN: must be a regular expression/,
+    );
   });
 
   it('a relative secrets directory is a config error naming the variable', () => {

@@ -30,6 +30,8 @@ async function start(params: { events: number; clock?: { ms: number } } & Partia
   return sim;
 }
 
+// The API's JSON, read back as data: the assertions check its shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function get(params: { sim: Simulator; path?: string; query: Record<string, string> }): Promise<{ status: number; body: any }> {
   const url = `${params.sim.url}/admin/v1/orgs/${ORG}/${params.path ?? 'events-stream'}?${new URLSearchParams(params.query)}`;
   const res = await fetch(url, { headers: { Authorization: `Bearer ${KEY}` } });
@@ -42,6 +44,7 @@ async function page(params: { sim: Simulator; query: Record<string, string> }): 
   return body as Page;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function settings(sim: Simulator, body: Record<string, unknown>): Promise<{ status: number; body: any }> {
   const res = await fetch(`${sim.url}/_sim/settings`, { method: 'POST', body: JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
@@ -79,7 +82,10 @@ describe('cursor nonce', () => {
     expect(cursorOf(a)).not.toBe(cursorOf(b));
     expect(decodeCursor(cursorOf(a), ORG)).toEqual(decodeCursor(cursorOf(b), ORG));
 
-    const [fromA, fromB] = [await page({ sim, query: { cursor: cursorOf(a), limit: '10' } }), await page({ sim, query: { cursor: cursorOf(b), limit: '10' } })];
+    const [fromA, fromB] = [
+      await page({ sim, query: { cursor: cursorOf(a), limit: '10' } }),
+      await page({ sim, query: { cursor: cursorOf(b), limit: '10' } }),
+    ];
     expect(ids(fromA)).toHaveLength(10);
     expect(ids(fromA)).toEqual(ids(fromB));
     expect(ids(fromA)).not.toEqual(ids(a));
@@ -88,7 +94,10 @@ describe('cursor nonce', () => {
     const again = await page({ sim, query: { cursor: cursorOf(a), limit: '10' } });
     expect(ids(again)).toEqual(ids(fromA));
     expect(cursorOf(again)).not.toBe(cursorOf(fromA));
-    const [next1, next2] = [await page({ sim, query: { cursor: cursorOf(fromA), limit: '10' } }), await page({ sim, query: { cursor: cursorOf(again), limit: '10' } })];
+    const [next1, next2] = [
+      await page({ sim, query: { cursor: cursorOf(fromA), limit: '10' } }),
+      await page({ sim, query: { cursor: cursorOf(again), limit: '10' } }),
+    ];
     expect(ids(next1)).toHaveLength(10);
     expect(ids(next1)).toEqual(ids(next2));
   });
@@ -108,14 +117,19 @@ describe('cursor nonce', () => {
     const sim = await start({ events: 30, cursorNonce: false });
     const [a, b] = [await page({ sim, query: { limit: '10' } }), await page({ sim, query: { limit: '10' } })];
     expect(cursorOf(a)).toBe(cursorOf(b));
-    const [fromA, fromB] = [await page({ sim, query: { cursor: cursorOf(a), limit: '10' } }), await page({ sim, query: { cursor: cursorOf(a), limit: '10' } })];
+    const [fromA, fromB] = [
+      await page({ sim, query: { cursor: cursorOf(a), limit: '10' } }),
+      await page({ sim, query: { cursor: cursorOf(a), limit: '10' } }),
+    ];
     expect(ids(fromA)).toEqual(ids(fromB));
     expect(cursorOf(fromA)).toBe(cursorOf(fromB));
   });
 
   it('keeps refusing foreign and malformed cursors', async () => {
     const sim = await start({ events: 5 });
-    const foreign = Buffer.from(JSON.stringify({ ...decodeCursor(cursorOf(await page({ sim, query: {} })), ORG), org: 'another-org', n: 'x' })).toString('base64url');
+    const foreign = Buffer.from(
+      JSON.stringify({ ...decodeCursor(cursorOf(await page({ sim, query: {} })), ORG), org: 'another-org', n: 'x' }),
+    ).toString('base64url');
     await expectInvalidCursor({ sim, cursor: foreign });
     await expectInvalidCursor({ sim, cursor: 'not a cursor' });
   });
@@ -184,7 +198,10 @@ describe('POST /_sim/settings', () => {
     const before = await page({ sim, query: { limit: '10' } });
 
     const changed = await settings(sim, { cursorNonce: false, nullTail: true, cursorTtlMs: 1_000 });
-    expect(changed).toEqual({ status: 200, body: { rateLimitPerMinute: 0, windowOn: 'processedAt', cursorNonce: false, nullTail: true, cursorTtlMs: 1_000 } });
+    expect(changed).toEqual({
+      status: 200,
+      body: { rateLimitPerMinute: 0, windowOn: 'processedAt', cursorNonce: false, nullTail: true, cursorTtlMs: 1_000 },
+    });
     const [a, b] = [await page({ sim, query: { limit: '10' } }), await page({ sim, query: { limit: '10' } })];
     expect(cursorOf(a)).toBe(cursorOf(b));
     expectNullTail(await page({ sim, query: { cursor: cursorOf(a), limit: '10' } }));
@@ -194,12 +211,21 @@ describe('POST /_sim/settings', () => {
     expectNullTail(await page({ sim, query: { cursor: cursorOf(before), limit: '10' } }));
 
     await settings(sim, { cursorNonce: true, nullTail: false, cursorTtlMs: 0 });
-    expect(cursorOf(await page({ sim, query: { cursor: cursorOf(a), limit: '10' } }))).not.toBe(cursorOf(await page({ sim, query: { cursor: cursorOf(a), limit: '10' } })));
+    expect(cursorOf(await page({ sim, query: { cursor: cursorOf(a), limit: '10' } }))).not.toBe(
+      cursorOf(await page({ sim, query: { cursor: cursorOf(a), limit: '10' } })),
+    );
   });
 
   it('refuses bad values and applies none of the body then', async () => {
     const sim = await start({ events: 1 });
-    for (const bad of [{ nullTail: 'yes' }, { cursorNonce: 1 }, { cursorTtlMs: -1 }, { cursorTtlMs: 1.5 }, { cursorTtlMs: '60000' }, { nullTail: true, cursorTtlMs: 'x' }]) {
+    for (const bad of [
+      { nullTail: 'yes' },
+      { cursorNonce: 1 },
+      { cursorTtlMs: -1 },
+      { cursorTtlMs: 1.5 },
+      { cursorTtlMs: '60000' },
+      { nullTail: true, cursorTtlMs: 'x' },
+    ]) {
       const answer = await settings(sim, bad);
       expect(answer.status).toBe(400);
       expect(answer.body.error).toMatch(/nullTail|cursorNonce|cursorTtlMs/);

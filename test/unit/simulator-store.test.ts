@@ -10,7 +10,16 @@ function seeded(params: { seed?: number; count?: number; lateFraction?: number }
   return log;
 }
 
-const start = (over: Partial<StreamCursor> = {}): StreamCursor => ({ v: 1, org: ORG, sort: 'asc', from: null, to: null, p: 0, i: '', ...over });
+const start = (over: Partial<StreamCursor> = {}): StreamCursor => ({
+  v: 1,
+  org: ORG,
+  sort: 'asc',
+  from: null,
+  to: null,
+  p: 0,
+  i: '',
+  ...over,
+});
 
 /** Follows the stream as the server does: each next cursor is the last event served, round-tripped through its text form. */
 function walk(log: OrgLog, first: StreamCursor, limit: number) {

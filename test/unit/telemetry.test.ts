@@ -1,6 +1,11 @@
 import { jsonLogLine, redactFromLogs } from '../../src/worker/telemetry';
 
-const entry = (message: string, meta: Record<string, unknown>) => ({ level: 'INFO' as const, message, timestampNanos: 1_773_146_000_000_000_000n, meta });
+const entry = (message: string, meta: Record<string, unknown>) => ({
+  level: 'INFO' as const,
+  message,
+  timestampNanos: 1_773_146_000_000_000_000n,
+  meta,
+});
 
 test('a log line is one JSON object with time, level, message, rule, workflow and run IDs', () => {
   const line = jsonLogLine(

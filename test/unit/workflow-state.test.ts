@@ -84,7 +84,12 @@ describe('positionAfter', () => {
 
   it('each event read moves the position ahead of where it was', () => {
     let p = startPosition(T);
-    for (const [id, ms] of [['a', T], ['b', T], ['c', T + 1], ['d', T + 3]] as const) {
+    for (const [id, ms] of [
+      ['a', T],
+      ['b', T],
+      ['c', T + 1],
+      ['d', T + 3],
+    ] as const) {
       const next = positionAfter(p, { id, processedAtMs: ms });
       expect(comparePositions(next, p)).toBeGreaterThan(0);
       expect(alreadyWritten({ position: next, id, processedAtMs: ms, fromRead: true })).toBe(true);
@@ -96,9 +101,13 @@ describe('positionAfter', () => {
 describe('normalizeState', () => {
   const rest = { startPointMs: 1000, totals: { events: 3, objects: 1, bytes: 9 } };
 
-  it('keeps a legacy {cursor} state\'s cursor and takes atMs from lastProcessedAt', () => {
+  it("keeps a legacy {cursor} state's cursor and takes atMs from lastProcessedAt", () => {
     const legacy = { ...rest, position: { cursor: 'old-cursor' }, lastProcessedAt: '2025-05-19T10:00:00.123Z' } as unknown as CollectState;
-    expect(normalizeState(legacy)).toEqual({ ...rest, position: pos(Date.parse('2025-05-19T10:00:00.123Z'), [], 'old-cursor'), lastProcessedAt: '2025-05-19T10:00:00.123Z' });
+    expect(normalizeState(legacy)).toEqual({
+      ...rest,
+      position: pos(Date.parse('2025-05-19T10:00:00.123Z'), [], 'old-cursor'),
+      lastProcessedAt: '2025-05-19T10:00:00.123Z',
+    });
   });
 
   it('takes atMs from the start point for a legacy {cursor} state with nothing processed yet', () => {
@@ -109,11 +118,15 @@ describe('normalizeState', () => {
   it('reads a legacy {fromMs} (and {fromMs, toMs}) state as a read from fromMs', () => {
     const legacy = { ...rest, position: { fromMs: 5000 }, lastProcessedAt: null } as unknown as CollectState;
     expect(normalizeState(legacy)).toEqual({ ...rest, position: pos(5000), lastProcessedAt: null });
-    const windowed = { ...rest, position: { fromMs: 6000, toMs: 9000 }, lastProcessedAt: '2025-05-19T10:00:00.000Z' } as unknown as CollectState;
+    const windowed = {
+      ...rest,
+      position: { fromMs: 6000, toMs: 9000 },
+      lastProcessedAt: '2025-05-19T10:00:00.000Z',
+    } as unknown as CollectState;
     expect(normalizeState(windowed).position).toEqual(pos(6000));
   });
 
-  it('passes a current state through and strips what is not state (a result\'s summary and health)', () => {
+  it("passes a current state through and strips what is not state (a result's summary and health)", () => {
     const result = { ...state, ruleId: 'r', run: { events: 1 }, health: { hourlyEvents: [] }, extra: true } as unknown as CollectState;
     const normalized = normalizeState(result);
     expect(normalized).toEqual(state);
@@ -164,7 +177,12 @@ describe('addObject and emptyBatch', () => {
   it('sums the objects of a batch and keeps the last position, caughtUp and processedAt', () => {
     const result = addObject(addObject(emptyBatch(state), object(1)), object(2, { caughtUp: true }));
     expect(result).toEqual({
-      state: { position: pos(T + 2, ['e2'], 'c2'), startPointMs: 1000, lastProcessedAt: 'T2', totals: { events: 30, objects: 4, bytes: 514 } },
+      state: {
+        position: pos(T + 2, ['e2'], 'c2'),
+        startPointMs: 1000,
+        lastProcessedAt: 'T2',
+        totals: { events: 30, objects: 4, bytes: 514 },
+      },
       events: 20,
       rawBytes: 200,
       bytes: 14,
@@ -237,13 +255,27 @@ describe('moved', () => {
 });
 
 describe('stateAfter', () => {
-  const before: CollectState = { position: startPosition(1_000), startPointMs: 1_000, lastProcessedAt: null, totals: { events: 5, objects: 1, bytes: 50 } };
-  it('is the batch result\'s state', () => {
+  const before: CollectState = {
+    position: startPosition(1_000),
+    startPointMs: 1_000,
+    lastProcessedAt: null,
+    totals: { events: 5, objects: 1, bytes: 50 },
+  };
+  it("is the batch result's state", () => {
     const after: CollectState = { ...before, position: { atMs: 2_000, idsAtMs: ['x'], cursor: 'c' } };
     expect(stateAfter(before, { state: after, events: 1, rawBytes: 1, bytes: 1, objects: 1, keys: [], caughtUp: true })).toBe(after);
   });
-  it('takes an older worker\'s result (a bare cursor and counts) during a rolling upgrade', () => {
-    const legacy = { nextPosition: { cursor: 'old' }, events: 3, objects: 1, bytes: 30, lastProcessedAt: '1970-01-01T00:00:03.000Z', rawBytes: 90, keys: [], caughtUp: true };
+  it("takes an older worker's result (a bare cursor and counts) during a rolling upgrade", () => {
+    const legacy = {
+      nextPosition: { cursor: 'old' },
+      events: 3,
+      objects: 1,
+      bytes: 30,
+      lastProcessedAt: '1970-01-01T00:00:03.000Z',
+      rawBytes: 90,
+      keys: [],
+      caughtUp: true,
+    };
     expect(stateAfter(before, legacy)).toEqual({
       position: { atMs: 3_000, idsAtMs: [], cursor: 'old' },
       startPointMs: 1_000,
