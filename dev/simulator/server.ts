@@ -199,20 +199,33 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     return n >= 1 && n <= 500 ? n : undefined;
   }
 
+  /** The request's `limit`, or undefined after answering 400 for one that is not 1 to 500. */
+  function requestLimit(params: {
+    res: http.ServerResponse;
+    url: URL;
+    fallback: number;
+    headers: Record<string, string>;
+  }): number | undefined {
+    const limit = parseLimit(params.url.searchParams.get('limit'), params.fallback);
+    if (limit === undefined) {
+      send(
+        params.res,
+        400,
+        applicationError(400, 'ADMIN-400-19', 'Invalid request syntax', 'limit must be an integer from 1 to 500.'),
+        params.headers,
+      );
+    }
+    return limit;
+  }
+
   function parseMs(value: string | null): number | null | undefined {
     if (value === null || value === '') return null;
     return /^\d+$/.test(value) ? Number(value) : undefined;
   }
 
   function eventsStream(res: http.ServerResponse, orgId: string, url: URL, log: OrgLog, headers: Record<string, string>) {
-    const limit = parseLimit(url.searchParams.get('limit'), 200);
-    if (limit === undefined)
-      return send(
-        res,
-        400,
-        applicationError(400, 'ADMIN-400-19', 'Invalid request syntax', 'limit must be an integer from 1 to 500.'),
-        headers,
-      );
+    const limit = requestLimit({ res, url, fallback: 200, headers });
+    if (limit === undefined) return;
     let cursor: StreamCursor;
     const cursorText = url.searchParams.get('cursor');
     if (cursorText !== null) {
@@ -248,14 +261,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   }
 
   function eventsQuery(res: http.ServerResponse, orgId: string, url: URL, log: OrgLog, headers: Record<string, string>) {
-    const limit = parseLimit(url.searchParams.get('limit'), 30);
-    if (limit === undefined)
-      return send(
-        res,
-        400,
-        applicationError(400, 'ADMIN-400-19', 'Invalid request syntax', 'limit must be an integer from 1 to 500.'),
-        headers,
-      );
+    const limit = requestLimit({ res, url, fallback: 30, headers });
+    if (limit === undefined) return;
     let offset = 0;
     let query = url.searchParams;
     const cursorText = url.searchParams.get('cursor');

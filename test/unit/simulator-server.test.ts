@@ -233,3 +233,14 @@ describe('POST /_sim/settings', () => {
     expect((await settings(sim, {})).body).toMatchObject({ cursorNonce: true, nullTail: false, cursorTtlMs: 0 });
   });
 });
+
+test.each([
+  ['events-stream', '0'],
+  ['events-stream', '501'],
+  ['events', 'ten'],
+])('%s answers 400 ADMIN-400-19 to limit=%s', async (path, limit) => {
+  const sim = await start({ events: 10 });
+  const { status, body } = await get({ sim, path, query: { limit } });
+  expect(status).toBe(400);
+  expect(body.errors[0]).toMatchObject({ code: 'ADMIN-400-19', detail: 'limit must be an integer from 1 to 500.' });
+});
