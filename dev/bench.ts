@@ -2,14 +2,14 @@
 // floor (the same pipeline in a plain loop, no Temporal) and with HashiCorp Grove, on this machine.
 // Starts its own Temporal dev server, S3 server and simulator on loopback, prints one table and
 // writes it to docs/benchmarks.md. Figures only: nothing here asserts on time.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
 import { cacheDir } from './infra/binaries';
+import { ROOT, machine, runJson, startChild, stopChild, tsNode } from './bench/children';
 import { startS3, startTemporal } from './infra/servers';
 import { connectClient } from '../src/client/connection';
 import { loadRules } from '../src/client/rules';
@@ -20,7 +20,6 @@ import { timeSplit, type TimeSplit } from './bench/history';
 import { currentRss, median, sampleProcess } from './bench/proc';
 import { mergeSection, peakRssByEvents, renderTable, targetLines, type BenchReport, type Figures, type IdleFigures } from './bench/report';
 
-const ROOT = join(__dirname, '..');
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 // A value only the local simulator accepts; it never leaves this machine.
 const SIM_API_KEY = 'bench-simulator-key';
@@ -31,6 +30,8 @@ const PAGE_LIMIT = 500;
 const PAGES_PER_OBJECT = 10;
 
 const HELP = `Usage: npm run bench -- [options]
+       npm run bench -- --fleet [options]   many rules over many orgs per worker (--fleet --help)
+       npm run bench -- --paced [options]   one org's API budget, pacing on (--paced --help)
 
 Collects N simulated events three ways on this machine and prints one table:
 the collector (a worker process on Temporal), the floor (the same fetch → zstd → PutObject
@@ -92,80 +93,6 @@ function parseOptions(argv: string[]): Options | undefined {
 }
 
 const log = (line: string) => console.error(`bench: ${line}`);
-
-/** Starts a child process and resolves once a line of its output matches `ready`. */
-function startChild(params: {
-  name: string;
-  command: string;
-  args: string[];
-  env: NodeJS.ProcessEnv;
-  ready: RegExp;
-  timeoutMs: number;
-  logFile: string;
-}): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(params.command, params.args, { cwd: ROOT, env: params.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${params.name} did not start within ${params.timeoutMs / 1000}s:\n${output.slice(-2000)}`));
-    }, params.timeoutMs);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      writeFileSync(params.logFile, output);
-      if (params.ready.test(output)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${params.name} exited with code ${code} while starting:\n${output.slice(-2000)}`));
-    });
-  });
-}
-
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGINT'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** Runs a process to its end and returns the JSON line it printed last. */
-function runJson<T>(params: { name: string; command: string; args: string[]; env: NodeJS.ProcessEnv; logFile: string }): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(params.command, params.args, { cwd: ROOT, env: params.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('exit', (code) => {
-      writeFileSync(params.logFile, `${stdout}\n--- stderr ---\n${stderr}`);
-      const last = stdout.trim().split('\n').at(-1) ?? '';
-      if (code !== 0) return reject(new Error(`${params.name} exited with code ${code}; see ${params.logFile}:\n${stderr.slice(-2000)}`));
-      try {
-        resolve(JSON.parse(last) as T);
-      } catch {
-        reject(new Error(`${params.name} printed no result; see ${params.logFile}`));
-      }
-    });
-  });
-}
-
-const tsNode = (script: string, args: string[], nodeArgs: string[] = []) => ({
-  command: process.execPath,
-  args: [...nodeArgs, '--require', 'tsx/cjs', script, ...args],
-});
-
-function machine(): string {
-  const cpus = os.cpus();
-  return `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
-}
 
 function medianFigures(all: Figures[]): Figures {
   const m = (pick: (f: Figures) => number | undefined) => median(all.map(pick).filter((v): v is number => v !== undefined));
@@ -374,6 +301,9 @@ async function countBytes(url: string): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // The production-shaped benchmarks: many rules per worker, and one org's API budget.
+  if (argv[0] === '--fleet') return (await import('./bench/fleet')).runFleet(argv.slice(1));
+  if (argv[0] === '--paced') return (await import('./bench/paced')).runPaced(argv.slice(1));
   let options: Options | undefined;
   try {
     options = parseOptions(argv);

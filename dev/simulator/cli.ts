@@ -4,6 +4,11 @@ import { startSimulator } from './server';
 
 export const DEMO_ORG_ID = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 
+/** The id of the simulator's org n (1 and up) when it serves several (`--orgs`). */
+export function fleetOrgId(n: number): string {
+  return `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+}
+
 const HELP = `Usage: npm run simulator -- [options]
 
 Serves GET /admin/v1/orgs/{orgId}/events-stream and /events like api.atlassian.com, on loopback.
@@ -15,6 +20,9 @@ Options:
   --events N          events already in the org's log (default 5000)
   --org UUID          organization id (default ${DEMO_ORG_ID})
   --api-key KEY       the org API key to accept (default: $SIM_API_KEY, else 'demo-key')
+  --orgs N            serve N orgs, each with --events events: the first is --org with
+                      --api-key, org n (n = 1..N-1) is fleetOrgId(n) with key KEY-n (default 1)
+  --seed-span-days N  how far back the seeded events reach, in days (default 3)
   --rate-limit N      events-stream requests a minute per org before 429; 0 is off (default 50)
   --window-on FIELD   what from/to bound: processedAt (default) or time
   --cursor-nonce on|off
@@ -51,6 +59,8 @@ async function main() {
         events: { type: 'string' },
         org: { type: 'string' },
         'api-key': { type: 'string' },
+        orgs: { type: 'string' },
+        'seed-span-days': { type: 'string' },
         'rate-limit': { type: 'string' },
         'window-on': { type: 'string' },
         'cursor-nonce': { type: 'string' },
@@ -79,17 +89,18 @@ async function main() {
     console.error(`--cursor-ttl is too large: '${values['cursor-ttl']}'`);
     process.exit(2);
   }
+  const orgId = values.org ?? DEMO_ORG_ID;
+  const apiKey = values['api-key'] ?? process.env.SIM_API_KEY ?? 'demo-key';
+  const events = int('events', values.events, 5000);
+  const orgCount = Math.max(1, int('orgs', values.orgs, 1));
   const sim = await startSimulator({
     port: int('port', values.port, 8900),
     host: values.host,
     seed: int('seed', values.seed, 42),
-    orgs: [
-      {
-        orgId: values.org ?? DEMO_ORG_ID,
-        apiKeys: [values['api-key'] ?? process.env.SIM_API_KEY ?? 'demo-key'],
-        events: int('events', values.events, 5000),
-      },
-    ],
+    orgs: Array.from({ length: orgCount }, (_, n) =>
+      n === 0 ? { orgId, apiKeys: [apiKey], events } : { orgId: fleetOrgId(n), apiKeys: [`${apiKey}-${n}`], events },
+    ),
+    seedSpanMs: int('seed-span-days', values['seed-span-days'], 3) * 86_400_000,
     rateLimitPerMinute: int('rate-limit', values['rate-limit'], 50),
     windowOn,
     cursorNonce: cursorNonce === 'on',
@@ -97,7 +108,7 @@ async function main() {
     cursorTtlMs,
   });
   console.log(
-    `Atlassian simulator listening on ${values.host ? `http://${values.host}:${new URL(sim.url).port}` : sim.url} (org ${values.org ?? DEMO_ORG_ID})`,
+    `Atlassian simulator listening on ${values.host ? `http://${values.host}:${new URL(sim.url).port}` : sim.url} (org ${orgId}${orgCount > 1 ? ` and ${orgCount - 1} more` : ''})`,
   );
   const stop = () => sim.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
