@@ -1,0 +1,133 @@
+// The table and target lines of `npm run bench -- --paced`, and its section of docs/benchmarks.md.
+import { median } from './proc';
+import type { BackfillFigures } from './paced-backfill';
+import type { CatchupFigures } from './paced-catchup';
+
+export const LIMIT_PER_MINUTE = 50;
+export const PAGE_EVENTS = 500;
+/** The org's ceiling: a full page per request, 50 requests a minute. */
+export const CEILING_EVENTS_PER_SECOND = (LIMIT_PER_MINUTE * PAGE_EVENTS) / 60;
+const TARGET_SHARE = 0.95;
+
+export interface PacedReport {
+  catchup: CatchupFigures;
+  backfill: BackfillFigures;
+  machine: string;
+  command: string;
+  date: string;
+}
+
+const START = '<!-- bench:paced -->';
+const END = '<!-- /bench:paced -->';
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const pct = (n: number) => `${(100 * n).toFixed(1)} %`;
+const secs = (ms: number) => (ms / 1000).toFixed(1);
+
+export function catchupRate(r: PacedReport): number {
+  return r.catchup.events / (r.catchup.wallMs / 1000);
+}
+
+export function backfillRate(r: PacedReport): number {
+  return (r.backfill.backfillEvents + r.backfill.liveEvents) / (r.backfill.wallMs / 1000);
+}
+
+function lateness(b: BackfillFigures): number[] {
+  return b.live.map((run) => run.latenessMs ?? Number.POSITIVE_INFINITY);
+}
+
+export function renderTable(r: PacedReport): string {
+  const { catchup: c, backfill: b } = r;
+  const late = lateness(b);
+  const row = (name: string, left: string, right: string) => `| ${name} | ${left} | ${right} |`;
+  const perMinute = (f: CatchupFigures['requests']) =>
+    `${f.perMinute.toFixed(1)} (${pct(f.perMinute / LIMIT_PER_MINUTE)}) over ${f.wholeMinutes} whole minutes`;
+  const skipped = b.skippedOverlap + b.missedCatchup + Math.max(0, b.expectedRuns - b.live.length);
+  return [
+    `| one org, limit ${LIMIT_PER_MINUTE} requests/min | catch-up | backfill + live |`,
+    '| --- | ---: | ---: |',
+    row('events', int(c.events), `${int(b.backfillEvents)} backfill + ${int(b.liveEvents)} live`),
+    row('wall s', secs(c.wallMs), secs(b.wallMs)),
+    row(`events-stream requests/min vs ${LIMIT_PER_MINUTE}`, perMinute(c.requests), perMinute(b.requests)),
+    row(
+      `events/s vs ${CEILING_EVENTS_PER_SECOND.toFixed(1)}`,
+      `${int(catchupRate(r))} (${pct(catchupRate(r) / CEILING_EVENTS_PER_SECOND)})`,
+      `${int(backfillRate(r))} (${pct(backfillRate(r) / CEILING_EVENTS_PER_SECOND)})`,
+    ),
+    row(
+      'requests / answered 429',
+      `${int(c.requests.requests)} / ${c.requests.rateLimited}`,
+      `${int(b.requests.requests)} / ${b.requests.rateLimited}`,
+    ),
+    row('worker peak RSS MB', (c.peakRssBytes / 1e6).toFixed(1), (b.peakRssBytes / 1e6).toFixed(1)),
+    row('worker CPU s', c.cpuSeconds.toFixed(1), b.cpuSeconds.toFixed(1)),
+    row(
+      'runs',
+      `${c.runs} collect`,
+      `${b.slices} slices, ${b.concurrency} at a time; ${b.live.length} live runs every ${secs(b.intervalMs)} s`,
+    ),
+    row('live runs skipped', '–', String(skipped)),
+    row('live run lateness s: median / max', '–', `${secs(median(late))} / ${secs(Math.max(...late))}`),
+    row('first live run after the backfill started: lateness s', '–', b.live[0] ? secs(late[0]!) : 'none'),
+  ].join('\n');
+}
+
+export function targetLines(r: PacedReport): string[] {
+  const { catchup: c, backfill: b } = r;
+  const met = (ok: boolean) => (ok ? 'met' : 'not met');
+  const cShare = catchupRate(r) / CEILING_EVENTS_PER_SECOND;
+  const bShare = backfillRate(r) / CEILING_EVENTS_PER_SECOND;
+  const worst = Math.max(...lateness(b));
+  const skipped = b.skippedOverlap + b.missedCatchup + Math.max(0, b.expectedRuns - b.live.length);
+  return [
+    `- paced catch-up ≥ 95 % of the org ceiling with no 429: ${pct(cShare)}, ${c.requests.rateLimited} × 429 (${met(cShare >= TARGET_SHARE && c.requests.rateLimited === 0)})`,
+    `- backfill + live ≥ 95 % of the ceiling together: ${pct(bShare)}, ${b.requests.rateLimited} × 429 (${met(bShare >= TARGET_SHARE)})`,
+    `- live runs never late by more than one interval (${secs(b.intervalMs)} s): worst ${secs(worst)} s, ${skipped} skipped (${met(worst <= b.intervalMs && skipped === 0 && b.live.length > 0)})`,
+  ];
+}
+
+export function liveRunLines(b: BackfillFigures): string[] {
+  return b.live.map(
+    (run) =>
+      `  ${new Date(run.scheduledMs).toISOString()} scheduled, closed ${run.closeMs === undefined ? 'not yet' : `${secs(run.latenessMs!)} s later`}`,
+  );
+}
+
+export function section(r: PacedReport): string {
+  return [
+    START,
+    '## One org paced: catch-up, and a backfill beside live collection',
+    '',
+    `Measured ${r.date} with \`${r.command}\`: one \`audit-collect worker\` with pacing on (its default`,
+    `\`AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE=50\`), the simulator enforcing ${LIMIT_PER_MINUTE} events-stream requests a minute`,
+    'per org in fixed UTC-minute windows. Requests/min are the requests served in the whole minutes of each',
+    'phase (the simulator counts them); events/s use the wall time (catch-up: first run start to last run',
+    `close; backfill: the backfill workflow's start to close), against the ceiling of ${LIMIT_PER_MINUTE} × ${PAGE_EVENTS} / 60 ≈ ${CEILING_EVENTS_PER_SECOND.toFixed(1)} events/s.`,
+    'Each phase starts at the top of a UTC minute, so that it has every window it spans to itself.',
+    "A live run's lateness is its close time less the time its schedule fired it.",
+    '',
+    renderTable(r),
+    '',
+    ...targetLines(r),
+    '',
+    'Live runs scheduled while the backfill ran:',
+    '',
+    '```',
+    ...liveRunLines(r.backfill).map((l) => l.trim()),
+    '```',
+    '',
+    `Machine: ${r.machine}`,
+    END,
+  ].join('\n');
+}
+
+/** Replaces the paced section, or puts it before the per-event-count results. */
+export function mergeSection(doc: string, r: PacedReport): string {
+  const text = section(r);
+  const start = doc.indexOf(START);
+  const end = doc.indexOf(END);
+  if (start >= 0 && end > start) return doc.slice(0, start) + text + doc.slice(end + END.length);
+  const results = doc.indexOf('<!-- bench:results -->');
+  if (results >= 0) return `${doc.slice(0, results)}${text}\n\n${doc.slice(results)}`;
+  return `${doc.trimEnd()}\n\n${text}\n`;
+}
