@@ -92,7 +92,9 @@ export async function readPages(params: {
     repeated: 0,
     cursorRefused: false,
   };
-  for (let pages = 0; pages < params.maxPages && !read.caughtUp; pages++) {
+  // A read that has its maxEvents ends without asking for another page: that page would all be
+  // read again by the next batch (a backfill's objects end on a page boundary: one request wasted per object).
+  for (let pages = 0; pages < params.maxPages && !read.caughtUp && read.body.events < maxEvents; pages++) {
     const fetched = await fetchPage(source, { connection, apiKey, position: read.position, toMs, limit: pageLimit, priority, pageLimit });
     const { page, limit } = fetched;
     read.cursorRefused ||= fetched.cursorRefused;

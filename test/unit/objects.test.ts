@@ -360,6 +360,22 @@ describe('readPages', () => {
     expect(texts).toEqual(range(0, 10).map((_, n) => JSON.stringify(fakeEvent(n))));
   });
 
+  test('a read that reaches maxEvents at the end of a page asks for no further page, and the next read goes on by its cursor', async () => {
+    const src = fakeSource({ count: 10 });
+    const first = await read({ source: src, start: startPosition(BASE_MS), pageLimit: 4, maxPages: 5, maxEvents: 8 });
+    expect(src.fetched).toEqual([0, 4]);
+    expect(first.body.events).toBe(8);
+    expect(first.position).toEqual(after(7, '8'));
+    expect(first.caughtUp).toBe(false);
+    const second = await read({ source: src, start: first.position, pageLimit: 4, maxPages: 5, maxEvents: 8 });
+    expect(src.fetched).toEqual([0, 4, 8]);
+    expect(second.first).toEqual({ id: 'e8', processedAtMs: ms(8) });
+    expect(second.repeated).toBe(0);
+    expect(second.caughtUp).toBe(true);
+    const texts = [...(await lines(await first.body.finish())), ...(await lines(await second.body.finish()))];
+    expect(texts).toEqual(range(0, 10).map((_, n) => JSON.stringify(fakeEvent(n))));
+  });
+
   test('a read from atMs asks for room past the events already written, and fails for a human only when a whole page is written ones', async () => {
     // 501 events share one millisecond; the first 500 are written; a page holds at most 500.
     const atMs = BASE_MS;
