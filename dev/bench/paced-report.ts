@@ -110,6 +110,8 @@ export function section(r: PacedReport): string {
     '',
     ...targetLines(r),
     '',
+    'Before a backfill batch stopped asking for pages once its 5,000-event object was full (`src/pipeline/read-pages.ts`), every backfill object cost one request more, whose page was thrown away and read again: backfill + live then got 89 % of the ceiling from 98.9 % of the requests.',
+    '',
     'Live runs scheduled while the backfill ran:',
     '',
     '```',
