@@ -3,14 +3,14 @@
 // Starts its own Temporal dev server, S3 server and simulator on loopback, prints one table and
 // writes it to docs/benchmarks.md. Figures only: nothing here asserts on time.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
 import { cacheDir } from './infra/binaries';
 import { ROOT, machine, runJson, startChild, stopChild, tsNode } from './bench/children';
-import { startS3, startTemporal } from './infra/servers';
+import { wholeNumber } from './bench/options';
+import { Stops, benchPorts, createBucket, startServers, startWorkerProcess, workerEnv } from './bench/world';
 import { connectClient } from '../src/client/connection';
 import { loadRules } from '../src/client/rules';
 import { applyRules, triggerRule } from '../src/client/schedules';
@@ -25,7 +25,6 @@ const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 const SIM_API_KEY = 'bench-simulator-key';
 const API_KEY_ENV = 'ATLASSIAN_BENCH_API_KEY';
 const BUCKET = 'audit-bench';
-const S3_KEYS = { accessKey: 'audit-collect-bench', secretKey: 'audit-collect-bench-secret' };
 const PAGE_LIMIT = 500;
 const PAGES_PER_OBJECT = 10;
 
@@ -43,7 +42,7 @@ Options:
   --events N        events in the simulated org (default 200000)
   --runs N          runs of the collector and the floor; the table shows medians (default 3)
   --grove-runs N    runs of Grove, the slowest part; 0 skips it (default 1)
-  --port-offset N   added to the benchmark's ports 27233, 28233, 27070, 28900, 29464
+  --port-offset N   added to the ports 27233, 28233, 27070, 28900, 29464 and 29480
                     (default $AUDIT_COLLECT_BENCH_PORT_OFFSET or 0)
   --no-write        print the table without writing docs/benchmarks.md
   --profile         write V8 CPU profiles of the worker and the floor to the log directory
@@ -51,8 +50,6 @@ Options:
 
 The first run builds the Temporal CLI and versitygw (see README) and installs Grove
 (scripts/bench/requirements-grove.txt) into a Python venv in the cache directory.`;
-
-class UsageError extends Error {}
 
 interface Options {
   events: number;
@@ -77,11 +74,7 @@ function parseOptions(argv: string[]): Options | undefined {
     },
   });
   if (values.help) return undefined;
-  const int = (name: string, value: string | undefined, fallback: number, min: number) => {
-    if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${name} must be a whole number ≥ ${min}, not '${value}'`);
-    return Number(value);
-  };
+  const int = (name: string, value: string | undefined, fallback: number, min: number) => wholeNumber({ name, value, fallback, min });
   return {
     events: int('events', values.events, 200_000, 1),
     runs: int('runs', values.runs, 3, 1),
@@ -146,13 +139,10 @@ rules:
 `,
   );
   await applyRules({ client: ctx.client, rules: loadRules(rulesFile), prune: false });
-  const worker = await startChild({
+  const worker = await startWorkerProcess({
     name: 'worker',
-    command: process.execPath,
-    args: [...ctx.nodeArgs, join(ROOT, 'bin', 'audit-collect'), 'worker'],
     env: ctx.env,
-    ready: /worker polling task queue/,
-    timeoutMs: 120_000,
+    nodeArgs: ctx.nodeArgs,
     logFile: join(ctx.dir, `worker-${index}.log`),
   });
   try {
@@ -316,29 +306,20 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { events, runs, groveRuns, portOffset } = options;
-  const ports = {
-    temporal: 27233 + portOffset,
-    ui: 28233 + portOffset,
-    s3: 27070 + portOffset,
-    sim: 28900 + portOffset,
-    metrics: 29464 + portOffset,
-  };
-  const dir = join(cacheDir(), `bench-${ports.temporal}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  const ports = benchPorts(portOffset);
   const python = groveRuns > 0 ? ensureGrove() : '';
 
-  const stops: Array<() => Promise<unknown>> = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-  };
+  const stops = new Stops();
+  const stopAll = () => stops.stopAll();
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   try {
-    log(`starting the Temporal dev server, the S3 server and the simulator with ${events.toLocaleString('en-US')} events (logs in ${dir})`);
-    const temporal = await startTemporal({ dir, port: ports.temporal, uiPort: ports.ui });
-    stops.push(() => temporal.stop());
-    const s3 = await startS3({ dir, port: ports.s3, ...S3_KEYS });
-    stops.push(() => s3.stop());
+    const { dir, s3 } = await startServers({
+      name: 'bench',
+      ports,
+      stops,
+      log,
+      what: `the simulator with ${events.toLocaleString('en-US')} events`,
+    });
     const sim = tsNode(
       join(ROOT, 'dev', 'simulator', 'cli.ts'),
       ['--port', String(ports.sim), '--events', String(events), '--rate-limit', '0', '--seed', '42'],
@@ -356,32 +337,17 @@ async function main(argv: string[]): Promise<number> {
     const simUrl = `http://127.0.0.1:${ports.sim}`;
     const servedBytes = await countBytes(`${simUrl}/_sim/orgs/${ORG}/events`);
 
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
-      TEMPORAL_NAMESPACE: 'default',
-      AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${ports.s3}`,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: S3_KEYS.accessKey,
-      AWS_SECRET_ACCESS_KEY: S3_KEYS.secretKey,
-      AUDIT_COLLECT_S3_FORCE_PATH_STYLE: 'true',
-      AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0',
-      AUDIT_COLLECT_PAGES_PER_OBJECT: String(PAGES_PER_OBJECT),
-      AUDIT_COLLECT_PAGE_LIMIT: String(PAGE_LIMIT),
-      AUDIT_COLLECT_METRICS_ADDRESS: `127.0.0.1:${ports.metrics}`,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      // As the worker's image runs (see Dockerfile): less glibc heap fragmentation, less memory.
-      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
-      MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
-      [API_KEY_ENV]: SIM_API_KEY,
-    };
+    const env = workerEnv({
+      ports,
+      extra: {
+        AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE: '0',
+        AUDIT_COLLECT_PAGES_PER_OBJECT: String(PAGES_PER_OBJECT),
+        AUDIT_COLLECT_PAGE_LIMIT: String(PAGE_LIMIT),
+        [API_KEY_ENV]: SIM_API_KEY,
+      },
+    });
     Object.assign(process.env, { TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS });
-    await new S3Client({
-      endpoint: env.AWS_ENDPOINT_URL_S3,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: S3_KEYS.accessKey, secretAccessKey: S3_KEYS.secretKey },
-    }).send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await createBucket({ env, bucket: BUCKET });
     const client = await connectClient();
     stops.push(() => client.connection.close());
     const ctx: Context = {

@@ -2,23 +2,20 @@
 // simulator enforcing 50 requests a minute, all on loopback, and one `audit-collect worker` with
 // its default pacing. Ports and settings as dev/bench.ts uses them.
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
-import { cacheDir } from '../infra/binaries';
-import { startS3, startTemporal } from '../infra/servers';
 import { connectClient } from '../../src/client/connection';
 import { loadRules, type RuleDefinition } from '../../src/client/rules';
 import { ROOT, startChild, stopChild, tsNode } from './children';
 import { LIMIT_PER_MINUTE } from './paced-report';
+import { Stops, benchPorts, createBucket, startServers, startWorkerProcess, workerEnv } from './world';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 // A value only the local simulator accepts; it never leaves this machine.
 const SIM_API_KEY = 'bench-simulator-key';
 const API_KEY_ENV = 'ATLASSIAN_BENCH_API_KEY';
 const BUCKET = 'audit-bench';
-const S3_KEYS = { accessKey: 'audit-collect-bench', secretKey: 'audit-collect-bench-secret' };
 /** The seeded events reach this far back, so that a 7-day backfill has about 7/8 of them to read. */
 const SEED_SPAN_DAYS = 8;
 
@@ -57,27 +54,11 @@ export async function startPacedServers(params: {
   portOffset: number;
   log: (line: string) => void;
 }): Promise<PacedServers> {
-  const { portOffset } = params;
-  const ports = {
-    temporal: 27233 + portOffset,
-    ui: 28233 + portOffset,
-    s3: 27070 + portOffset,
-    sim: 28900 + portOffset,
-    metrics: 29464 + portOffset,
-  };
-  const dir = join(cacheDir(), `bench-paced-${ports.temporal}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const stops: Array<() => Promise<unknown>> = [];
-  const stop = async () => {
-    for (const s of stops.splice(0).reverse()) await s().catch(() => undefined);
-  };
+  const ports = benchPorts(params.portOffset);
+  const stops = new Stops();
+  const stop = () => stops.stopAll();
   try {
-    params.log(`starting the Temporal dev server, the S3 server and the simulator (logs in ${dir})`);
-    const temporal = await startTemporal({ dir, port: ports.temporal, uiPort: ports.ui });
-    stops.push(() => temporal.stop());
-    const s3 = await startS3({ dir, port: ports.s3, ...S3_KEYS });
-    stops.push(() => s3.stop());
+    const { dir } = await startServers({ name: 'bench-paced', ports, stops, log: params.log, what: 'the simulator' });
     const simArgs = ['--port', String(ports.sim), '--events', String(params.events), '--seed', '42'];
     simArgs.push('--seed-span-days', String(SEED_SPAN_DAYS), '--rate-limit', String(LIMIT_PER_MINUTE));
     const simulator = await startChild({
@@ -92,21 +73,7 @@ export async function startPacedServers(params: {
     });
     stops.push(() => stopChild(simulator, 'SIGTERM'));
 
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
-      TEMPORAL_NAMESPACE: 'default',
-      AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${ports.s3}`,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: S3_KEYS.accessKey,
-      AWS_SECRET_ACCESS_KEY: S3_KEYS.secretKey,
-      AUDIT_COLLECT_S3_FORCE_PATH_STYLE: 'true',
-      AUDIT_COLLECT_METRICS_ADDRESS: `127.0.0.1:${ports.metrics}`,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
-      MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
-      [API_KEY_ENV]: SIM_API_KEY,
-    };
+    const env = workerEnv({ ports, extra: { [API_KEY_ENV]: SIM_API_KEY } });
     // The worker's own defaults: pacing at 50 a minute, 500 events a page, 10 pages an object.
     for (const name of [
       'AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE',
@@ -116,23 +83,10 @@ export async function startPacedServers(params: {
     ])
       delete env[name];
     Object.assign(process.env, { TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS });
-    await new S3Client({
-      endpoint: env.AWS_ENDPOINT_URL_S3,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: S3_KEYS.accessKey, secretAccessKey: S3_KEYS.secretKey },
-    }).send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await createBucket({ env, bucket: BUCKET });
     const client = await connectClient();
     stops.push(() => client.connection.close());
-    const worker = await startChild({
-      name: 'worker',
-      command: process.execPath,
-      args: [join(ROOT, 'bin', 'audit-collect'), 'worker'],
-      env,
-      ready: /worker polling task queue/,
-      timeoutMs: 120_000,
-      logFile: join(dir, 'worker.log'),
-    });
+    const worker = await startWorkerProcess({ name: 'worker', env, logFile: join(dir, 'worker.log') });
     stops.push(() => stopChild(worker));
     return { client, worker, simUrl: `http://127.0.0.1:${ports.sim}`, orgId: ORG, dir, stop };
   } catch (error) {

@@ -17,6 +17,8 @@ export interface TemporalOptions {
   dir: string;
   port: number;
   uiPort: number;
+  /** Where the server serves its own Prometheus metrics; a random port when unset. */
+  metricsPort?: number;
 }
 
 export interface S3Options {
@@ -125,6 +127,7 @@ export async function startTemporal(options: TemporalOptions): Promise<RunningSe
       'RuleId=Keyword',
       '--log-level',
       'warn',
+      ...(options.metricsPort ? ['--metrics-port', String(options.metricsPort)] : []),
     ],
     port: options.port,
     healthy: async () => (await portOpen(options.port)) && (await portOpen(options.uiPort)) && (await temporalReady(binary, options.port)),

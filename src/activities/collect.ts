@@ -97,12 +97,13 @@ export function createCollectActivities(deps: ActivityDeps) {
                 lastProcessedAt: read.lastProcessedAt,
               };
               const next = addObject(batch, object);
+              const moved = key !== null || comparePositions(read.position, objectStart) !== 0;
               // Before the next object goes up: at most one object is ever in S3 beyond the checkpoint.
-              if (key !== null || comparePositions(read.position, objectStart) !== 0) {
-                await writeCheckpoint({ store: deps.store, rule, state: next.state, nowMs: now() });
-              }
+              if (moved) await writeCheckpoint({ store: deps.store, rule, state: next.state, nowMs: now() });
               batch = next;
-              context.heartbeat(batch);
+              // A read that found nothing new sends no heartbeat: each that reaches the server is a
+              // billable action in Temporal Cloud, and an idle run would pay one for nothing.
+              if (moved) context.heartbeat(batch);
               const lastProcessedAt = batch.state.lastProcessedAt;
               metrics.objectWritten({ ruleId: rule.id, events: object.events, bytes, lastProcessedAt, nowMs: now() });
               if (key !== null) log.info('object written', { ruleId: rule.id, key, events: object.events, bytes, lastProcessedAt });

@@ -143,7 +143,9 @@ test('a backfill is refused, with the reason, before the live rule has run, and 
   expect((await runCli(['backfill', 'status', 'backfill-nothing-here'])).code).toBe(4);
   // Nothing was started by any of them.
   const started: string[] = [];
-  for await (const w of client.workflow.list({ query: `WorkflowType = 'backfillWorkflow'` })) started.push(w.workflowId);
+  // (Other test files share the Temporal server: only this rule's backfills count.)
+  const query = `WorkflowType = 'backfillWorkflow' AND WorkflowId STARTS_WITH 'backfill-${RULE}-'`;
+  for await (const w of client.workflow.list({ query })) started.push(w.workflowId);
   expect(started).toEqual([]);
 });
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Simulator } from '../../dev/simulator/server';
 import { scheduleId } from '../../src/client/schedules';
+import { phaseOffsetMs } from '../../src/client/schedules/phase';
 import { stopAll } from '../helpers/processes';
 import { completedRun, servedEvents } from '../helpers/runs';
 import { writeRulesFile } from '../helpers/rules-file';
@@ -102,6 +103,10 @@ test('apply creates one schedule per rule, and applying again changes nothing', 
   expect(first.code).toBe(0);
   expect(first.stdout).toMatch(/created\s+acme-audit/);
   const before = await client.schedule.getHandle(scheduleId(RULE)).describe();
+  // Every hour at the rule's own offset within the hour, not at the top of it with every other rule.
+  const offset = phaseOffsetMs({ ruleId: RULE, intervalMs: 3_600_000 });
+  expect(before.spec.intervals).toEqual([{ every: 3_600_000, offset }]);
+  expect(before.info.nextActionTimes[0]!.getTime() % 3_600_000).toBe(offset);
 
   const second = await runCli(['apply', rulesFile, '--json']);
   expect(second.code).toBe(0);

@@ -188,6 +188,18 @@ test('heartbeats carry the progress after each object', async () => {
   expect(last.state.position).toEqual(after(9, '10'));
 });
 
+test('an idle batch (nothing new) sends no heartbeat: each one is a billable action', async () => {
+  const src = source();
+  const s3 = fakeStore();
+  const caughtUp = await collectBatch(mockEnv(), { source: src, store: s3, batchMs: 60_000 });
+  const env = mockEnv();
+  const beats: unknown[] = [];
+  env.on('heartbeat', (details: unknown) => beats.push(details));
+  const idle = await collectBatch(env, { source: src, store: s3, batchMs: 60_000 }, { rule, state: caughtUp.state });
+  expect(idle).toMatchObject({ events: 0, objects: 0, caughtUp: true });
+  expect(beats).toEqual([]);
+});
+
 describe('the checkpoint', () => {
   const ahead: CollectState = {
     position: after(5, '6'),

@@ -6,12 +6,14 @@ import type { collectWorkflow } from '../../workflows';
 import { TASK_QUEUE, type RuleSpec } from '../../model/types';
 import type { RuleDefinition } from '../rules';
 import { RULE_ID, scheduleId, workflowIdPrefix } from './ids';
+import { phaseOffsetMs } from './phase';
+import { parseDuration } from '../../model/duration';
 import { managedRuleIds } from './list';
 import { codecOf, describeSchedule, readerOf, staleKeyIds } from './read';
 
 const PAUSED_BY_FILE = 'paused in the rules file';
 /** Bumped when the shape of what a schedule starts changes, so `apply` rewrites old schedules. */
-const SPEC_VERSION = 2;
+const SPEC_VERSION = 3;
 
 /** What operators see on every run in the Web UI; never a secret. */
 function memoOf(rule: RuleSpec): Record<string, string> {
@@ -52,10 +54,16 @@ function actionOf(rule: RuleSpec, taskQueue: string): ScheduleOptionsStartWorkfl
   };
 }
 
+/** Every `interval`, at the rule's own offset within it (see phase.ts). */
+function intervalOf(rule: RuleSpec): { every: Duration; offset: number } {
+  const intervalMs = parseDuration(rule.interval) ?? 0;
+  return { every: rule.interval as Duration, offset: phaseOffsetMs({ ruleId: rule.id, intervalMs }) };
+}
+
 function optionsOf(def: RuleDefinition, taskQueue: string): ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof collectWorkflow>> {
   return {
     scheduleId: scheduleId(def.spec.id),
-    spec: { intervals: [{ every: def.spec.interval as Duration }] },
+    spec: { intervals: [intervalOf(def.spec)] },
     action: actionOf(def.spec, taskQueue),
     // SKIP: one run per rule at a time, so runs hand the cursor on in order. Failed runs (only
     // needs-a-human errors fail) pause the schedule so the operator sees why.
