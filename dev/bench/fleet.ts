@@ -48,6 +48,8 @@ Options:
   -h, --help         this text`;
 
 const RAMP_SECONDS = [60, 30, 15, 10];
+/** Rewriting every schedule for the next ramp step takes seconds; minutes means the server is saturated. */
+const RESPACE_WITHIN_MS = 3 * 60_000;
 const log = (line: string) => console.error(`bench --fleet: ${line}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -101,7 +103,12 @@ function parseOptions(argv: string[]) {
  * A server too busy to answer even after retries means false: the fleet is past what it can carry.
  */
 async function respace(params: { client: Client; ruleIds: string[]; everyMs: number; aligned: boolean }): Promise<boolean> {
+  const deadline = Date.now() + RESPACE_WITHIN_MS;
   for (const ruleId of params.ruleIds) {
+    if (Date.now() > deadline) {
+      log(`the schedules could not all be updated within ${RESPACE_WITHIN_MS / 1000} s: the server is past what it can carry`);
+      return false;
+    }
     const offset = params.aligned ? 0 : phaseOffsetMs({ ruleId, intervalMs: params.everyMs });
     const update = () =>
       params.client.schedule
