@@ -9,10 +9,10 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { cacheDir } from './infra/binaries';
 import { ROOT, machine, runJson, startChild, stopChild, tsNode } from './bench/children';
+import { mergeIntoDoc } from './bench/doc';
 import { wholeNumber } from './bench/options';
-import { Stops, benchPorts, createBucket, startServers, startWorkerProcess, workerEnv } from './bench/world';
+import { ONE_ORG, Stops, benchPorts, oneRule, createBucket, startServers, startWorkerProcess, workerEnv } from './bench/world';
 import { connectClient } from '../src/client/connection';
-import { loadRules } from '../src/client/rules';
 import { applyRules, triggerRule } from '../src/client/schedules';
 import type { CollectResult } from '../src/model/types';
 import type { FloorInput, FloorOutput } from './bench/floor';
@@ -20,11 +20,7 @@ import { timeSplit, type TimeSplit } from './bench/history';
 import { currentRss, median, sampleProcess } from './bench/proc';
 import { mergeSection, peakRssByEvents, renderTable, targetLines, type BenchReport, type Figures, type IdleFigures } from './bench/report';
 
-const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
-// A value only the local simulator accepts; it never leaves this machine.
-const SIM_API_KEY = 'bench-simulator-key';
-const API_KEY_ENV = 'ATLASSIAN_BENCH_API_KEY';
-const BUCKET = 'audit-bench';
+const { orgId: ORG, simApiKey: SIM_API_KEY, apiKeyEnv: API_KEY_ENV, bucket: BUCKET } = ONE_ORG;
 const PAGE_LIMIT = 500;
 const PAGES_PER_OBJECT = 10;
 
@@ -122,23 +118,8 @@ interface Context {
 /** One collector run: a fresh rule over all events, a fresh worker process, until caught up. */
 async function collectorRun(ctx: Context, index: number): Promise<{ figures: Figures; idle: IdleFigures }> {
   const ruleId = `bench-${index}`;
-  const rulesFile = join(ctx.dir, `${ruleId}.yaml`);
-  writeFileSync(
-    rulesFile,
-    `connections:
-  - name: sim
-    orgId: ${ORG}
-    apiKey: env:${API_KEY_ENV}
-    baseUrl: ${ctx.simUrl}
-rules:
-  - id: ${ruleId}
-    connection: sim
-    destination: { bucket: ${BUCKET}, prefix: collector/${ruleId}/ }
-    interval: 24h
-    startFrom: 7d
-`,
-  );
-  await applyRules({ client: ctx.client, rules: loadRules(rulesFile), prune: false });
+  const rules = oneRule({ dir: ctx.dir, simUrl: ctx.simUrl, ruleId, prefix: `collector/${ruleId}/`, interval: '24h', startFrom: '7d' });
+  await applyRules({ client: ctx.client, rules, prune: false });
   const worker = await startWorkerProcess({
     name: 'worker',
     env: ctx.env,
@@ -401,16 +382,10 @@ async function main(argv: string[]): Promise<number> {
       pagesPerObject: PAGES_PER_OBJECT,
     };
     console.log(`\n${events.toLocaleString('en-US')} events, ${command}\n\n${renderTable(report)}\n\n${targetLines(report).join('\n')}`);
-    const docFile = join(ROOT, 'docs', 'benchmarks.md');
-    const doc = existsSync(docFile) ? readFileSync(docFile, 'utf8') : '# Benchmarks\n\n<!-- bench:results -->\n';
-    const merged = mergeSection(doc, report);
+    const merged = mergeIntoDoc({ merge: (doc) => mergeSection(doc, report), write: options.write, log });
     const rss = peakRssByEvents(merged);
     if (rss.has(200_000) && rss.has(1_000_000))
       console.log(`- worker peak RSS 1,000,000 / 200,000 events: ${(rss.get(1_000_000)! / rss.get(200_000)!).toFixed(2)}× (target ≤ 1.3×)`);
-    if (options.write) {
-      writeFileSync(docFile, merged);
-      log(`wrote ${docFile}`);
-    }
     return 0;
   } finally {
     await stopAll();

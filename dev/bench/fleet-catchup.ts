@@ -2,6 +2,7 @@
 // of its org's events.
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { scheduleIdOf, type CollectResult } from '../../src/model/types';
+import { inParallel } from './fleet-runs';
 
 export interface CatchUpFigures {
   rules: number;
@@ -11,15 +12,6 @@ export interface CatchUpFigures {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-}
 
 export async function catchUp(params: {
   client: Client;

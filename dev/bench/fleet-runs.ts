@@ -94,16 +94,21 @@ export async function readRuns(params: { client: Client; fromMs: number; toMs: n
     listed.push({ workflowId: info.workflowId, runId: info.runId, ruleId });
   }
   const runs: RunFigures[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < listed.length) {
-      const item = listed[next++]!;
-      const history = await client.workflow.getHandle(item.workflowId, item.runId).fetchHistory();
-      runs.push(runFigures({ workflowId: item.workflowId, ruleId: item.ruleId, events: history.events ?? [] }));
-    }
-  };
-  await Promise.all(Array.from({ length: params.concurrency ?? 8 }, worker));
+  await inParallel(listed, params.concurrency ?? 8, async (item) => {
+    const history = await client.workflow.getHandle(item.workflowId, item.runId).fetchHistory();
+    runs.push(runFigures({ workflowId: item.workflowId, ruleId: item.ruleId, events: history.events ?? [] }));
+  });
   return runs;
+}
+
+/** Runs `work` over `items`, `concurrency` at a time. */
+export async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 /** The p-th percentile (0-100) by nearest rank. */

@@ -3,7 +3,7 @@
 // worker memory and CPU, history events and Temporal Cloud billable actions per rule per day.
 // Figures only: nothing here asserts on time.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
@@ -14,7 +14,8 @@ import { applyRules } from '../../src/client/schedules';
 import { phaseOffsetMs } from '../../src/client/schedules/phase';
 import { parseDuration } from '../../src/model/duration';
 import { scheduleIdOf } from '../../src/model/types';
-import { ROOT, machine, stopChild } from './children';
+import { machine, stopChild } from './children';
+import { mergeIntoDoc } from './doc';
 import { catchUp } from './fleet-catchup';
 import { kneeOf, mergeFleet, renderFleet, type FleetReport } from './fleet-report';
 import { startFleetWorld } from './fleet-setup';
@@ -250,12 +251,7 @@ export async function runFleet(argv: string[]): Promise<number> {
     writeFileSync(join(world.dir, 'fleet-report.json'), JSON.stringify(report, null, 2));
     const section = renderFleet(report);
     console.log(`\n${section}\n`);
-    if (options.write) {
-      const docFile = join(ROOT, 'docs', 'benchmarks.md');
-      const doc = existsSync(docFile) ? readFileSync(docFile, 'utf8') : '# Benchmarks\n';
-      writeFileSync(docFile, mergeFleet(doc, section));
-      log(`wrote ${docFile}`);
-    }
+    mergeIntoDoc({ merge: (doc) => mergeFleet(doc, section), write: options.write, log });
     return 0;
   } finally {
     await world.stop();

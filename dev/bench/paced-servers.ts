@@ -2,20 +2,15 @@
 // simulator enforcing 50 requests a minute, all on loopback, and one `audit-collect worker` with
 // its default pacing. Ports and settings as dev/bench.ts uses them.
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../../src/client/connection';
-import { loadRules, type RuleDefinition } from '../../src/client/rules';
+import type { RuleDefinition } from '../../src/client/rules';
 import { ROOT, startChild, stopChild, tsNode } from './children';
 import { LIMIT_PER_MINUTE } from './paced-report';
-import { Stops, benchPorts, createBucket, startServers, startWorkerProcess, workerEnv } from './world';
+import { ONE_ORG, Stops, benchPorts, oneRule, createBucket, startServers, startWorkerProcess, workerEnv } from './world';
 
-const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
-// A value only the local simulator accepts; it never leaves this machine.
-const SIM_API_KEY = 'bench-simulator-key';
-const API_KEY_ENV = 'ATLASSIAN_BENCH_API_KEY';
-const BUCKET = 'audit-bench';
+const { orgId: ORG, simApiKey: SIM_API_KEY, apiKeyEnv: API_KEY_ENV, bucket: BUCKET } = ONE_ORG;
 /** The seeded events reach this far back, so that a 7-day backfill has about 7/8 of them to read. */
 const SEED_SPAN_DAYS = 8;
 
@@ -30,23 +25,7 @@ export interface PacedServers {
 
 /** A rules file with one rule on the simulated org, loaded as `apply` loads it. */
 export function rulesFor(params: { dir: string; simUrl: string; ruleId: string; interval: string; startFrom: string }): RuleDefinition[] {
-  const file = join(params.dir, `${params.ruleId}.yaml`);
-  writeFileSync(
-    file,
-    `connections:
-  - name: sim
-    orgId: ${ORG}
-    apiKey: env:${API_KEY_ENV}
-    baseUrl: ${params.simUrl}
-rules:
-  - id: ${params.ruleId}
-    connection: sim
-    destination: { bucket: ${BUCKET}, prefix: paced/${params.ruleId}/ }
-    interval: ${params.interval}
-    startFrom: ${params.startFrom}
-`,
-  );
-  return loadRules(file);
+  return oneRule({ ...params, prefix: `paced/${params.ruleId}/` });
 }
 
 export async function startPacedServers(params: {

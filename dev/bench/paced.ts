@@ -1,11 +1,10 @@
 // npm run bench -- --paced: one org's API budget with pacing on. A catch-up of one rule, then a
 // backfill beside a live rule, against the simulator enforcing 50 requests a minute; prints a table
 // and writes it to docs/benchmarks.md. Figures only: nothing here asserts on time.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../../src/model/duration';
-import { ROOT, machine } from './children';
+import { machine } from './children';
+import { mergeIntoDoc } from './doc';
 import { catchUp } from './paced-catchup';
 import { backfillBesideLive } from './paced-backfill';
 import { mergeSection, renderTable, targetLines, liveRunLines, type PacedReport } from './paced-report';
@@ -153,12 +152,7 @@ export async function runPaced(argv: string[]): Promise<number> {
         ...liveRunLines(backfill),
       ].join('\n'),
     );
-    if (options.write) {
-      const docFile = join(ROOT, 'docs', 'benchmarks.md');
-      const doc = existsSync(docFile) ? readFileSync(docFile, 'utf8') : '# Benchmarks\n\n<!-- bench:results -->\n';
-      writeFileSync(docFile, mergeSection(doc, report));
-      log(`wrote ${docFile}`);
-    }
+    mergeIntoDoc({ merge: (doc) => mergeSection(doc, report), write: options.write, log });
     return 0;
   } finally {
     await servers.stop();

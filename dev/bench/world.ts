@@ -1,14 +1,53 @@
 // What every benchmark runs against, on loopback: the Temporal dev server and the S3 server in a
 // fresh log directory, the environment a worker gets, the bucket, and worker processes.
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { cacheDir } from '../infra/binaries';
 import { startS3, startTemporal, type RunningServer } from '../infra/servers';
+import { loadRules, type RuleDefinition } from '../../src/client/rules';
+import { DEMO_ORG_ID } from '../simulator/cli';
 import { ROOT, startChild } from './children';
 
 const S3_KEYS = { accessKey: 'audit-collect-bench', secretKey: 'audit-collect-bench-secret' };
+
+/** The one simulated org of the single-org and paced benchmarks, and where its rules write. */
+export const ONE_ORG = {
+  orgId: DEMO_ORG_ID,
+  // A value only the local simulator accepts; it never leaves this machine.
+  simApiKey: 'bench-simulator-key',
+  apiKeyEnv: 'ATLASSIAN_BENCH_API_KEY',
+  bucket: 'audit-bench',
+} as const;
+
+/** A rules file with one rule on ONE_ORG, loaded as `apply` loads it. */
+export function oneRule(params: {
+  dir: string;
+  simUrl: string;
+  ruleId: string;
+  prefix: string;
+  interval: string;
+  startFrom: string;
+}): RuleDefinition[] {
+  const file = join(params.dir, `${params.ruleId}.yaml`);
+  writeFileSync(
+    file,
+    `connections:
+  - name: sim
+    orgId: ${ONE_ORG.orgId}
+    apiKey: env:${ONE_ORG.apiKeyEnv}
+    baseUrl: ${params.simUrl}
+rules:
+  - id: ${params.ruleId}
+    connection: sim
+    destination: { bucket: ${ONE_ORG.bucket}, prefix: ${params.prefix} }
+    interval: ${params.interval}
+    startFrom: ${params.startFrom}
+`,
+  );
+  return loadRules(file);
+}
 
 export interface BenchPorts {
   temporal: number;
