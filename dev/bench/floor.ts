@@ -54,10 +54,11 @@ async function main() {
     start: startPosition(input.fromMs),
     pageLimit: input.pageLimit,
     pagesPerObject: input.pagesPerObject,
+    fenced: true,
     another: () => true,
-    done: async ({ key, read, rawBytes, bytes }) => {
+    done: async ({ key, events, rawBytes, bytes }) => {
       if (key === null) return;
-      out.events += read.body.events;
+      out.events += events;
       out.rawBytes += rawBytes;
       out.bytes += bytes;
       out.puts += 1;

@@ -4,6 +4,7 @@
 // BACKFILL_EVENTS_PER_OBJECT events from the day's start, so any backfill of a day writes the same
 // objects under the same keys.
 import { BACKFILL_EVENTS_PER_OBJECT, type BackfillBatchInput, type BackfillBatchResult } from '../model/backfill';
+import { log } from '@temporalio/activity';
 import { readPages } from '../pipeline/read-pages';
 import { hasEvents, writeEvents } from '../pipeline/write-events';
 import { heartbeating } from './heartbeating';
@@ -32,23 +33,26 @@ export function createBackfillActivities(deps: ActivityDeps) {
       // Live collection owns every event processed at or after its start point T0.
       keep: (_event, processedAtMs) => processedAtMs === undefined || processedAtMs < liveStartMs,
     });
-    let key: string | null = null;
-    let rawBytes = 0;
-    let bytes = 0;
-    if (hasEvents(read)) {
-      key = objectKey({ prefix: destination.prefix, layout: destination.layout, ruleId: rule.id, first: read.first, backfill: true });
-      ({ rawBytes, bytes } = await writeEvents({ store: deps.store, bucket: destination.bucket, key, ruleId: rule.id, read }));
-    }
-    return {
-      position: read.position,
-      events: read.body.events,
-      dropped: read.dropped,
-      rawBytes,
-      bytes,
+    const result = { position: read.position, events: read.body.events, dropped: read.dropped, caughtUp: read.caughtUp };
+    if (!hasEvents(read)) return { ...result, lastProcessedAt: read.lastProcessedAt, key: null, rawBytes: 0, bytes: 0 };
+    const key = objectKey({ prefix: destination.prefix, layout: destination.layout, ruleId: rule.id, first: read.first, backfill: true });
+    const fenced = await deps.conditionalWrites.fenced(destination.bucket);
+    const { bucket } = destination;
+    const written = await writeEvents({
+      store: deps.store,
+      compressor: deps.compressor,
+      bucket,
       key,
-      caughtUp: read.caughtUp,
-      lastProcessedAt: read.lastProcessedAt,
-    };
+      ruleId: rule.id,
+      start: input.position,
+      read,
+      fenced,
+    });
+    // A taken key (an earlier attempt, or another backfill of the day) keeps its object; the slice reads on after it.
+    if (written.existed)
+      log.info('backfill object already written: kept, reading on after it', { ruleId: rule.id, key, events: written.events });
+    const { existed: _existed, ...object } = written;
+    return { ...result, ...object, key };
   }
 
   return {

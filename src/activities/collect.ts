@@ -9,7 +9,7 @@ import { configError } from '../common/errors';
 import { createCollectorMetrics } from './metrics';
 import { heartbeating } from './heartbeating';
 import { readCheckpoint, writeCheckpoint } from '../storage/checkpoint';
-import { collectObjects } from '../pipeline/objects';
+import { collectObjects, type ObjectDone } from '../pipeline/objects';
 import type { ActivityDeps } from './deps';
 
 export function createCollectActivities(deps: ActivityDeps) {
@@ -24,8 +24,8 @@ export function createCollectActivities(deps: ActivityDeps) {
     async resolveStart({ rule }: { rule: RuleSpec }): Promise<CollectState> {
       const checkpoint = await readCheckpoint({ store: deps.store, rule });
       if (checkpoint) {
-        log.info('resuming from checkpoint', { ruleId: rule.id, lastProcessedAt: checkpoint.lastProcessedAt });
-        return checkpoint;
+        log.info('resuming from checkpoint', { ruleId: rule.id, lastProcessedAt: checkpoint.state.lastProcessedAt });
+        return checkpoint.state;
       }
       const nowMs = now();
       const from = resolveStartFrom(rule.startFrom, nowMs);
@@ -36,17 +36,19 @@ export function createCollectActivities(deps: ActivityDeps) {
     },
 
     /**
-     * One batch: objects read back to back, each uploaded under a key named by its first event and
-     * then mirrored in the checkpoint, for up to `batchMs` (at least one object). It starts from the
-     * furthest durable point of the state it was given, its earlier attempt's heartbeat details and
-     * the checkpoint, so neither a failed run nor a throttled heartbeat makes it read written objects
-     * again (at most the one object beyond the checkpoint is read again, and it keeps its key).
-     * The workflow advances only from the returned result.
+     * One batch: objects read back to back, each uploaded once under a key named by its first event
+     * and then recorded in the fenced checkpoint, for up to `batchMs` (at least one object). It
+     * starts from the furthest durable point of the state it was given, its earlier attempt's
+     * heartbeat details and the checkpoint. A key already taken keeps its object, and the batch
+     * reads on after that object's events; a checkpoint moved on by another writer (a second run,
+     * or a stale attempt of this batch) stops the batch at once, writing nothing more, and it
+     * returns that checkpoint, marked `superseded`. The workflow advances only from the result.
      */
     async collectBatch({ rule, state: given }: BatchInput): Promise<BatchResult> {
       const context = Context.current();
       const { connection, destination } = rule;
       const apiKey = deps.secrets.resolve({ connection });
+      const fenced = await deps.conditionalWrites.fenced(destination.bucket);
       const start = normalizeState(given);
       let batch = emptyBatch(start);
       const resumed = context.info.heartbeatDetails;
@@ -59,10 +61,15 @@ export function createCollectActivities(deps: ActivityDeps) {
         });
       }
       const checkpoint = await readCheckpoint({ store: deps.store, rule });
-      if (checkpoint && comparePositions(checkpoint.position, batch.state.position) > 0) {
-        batch = jumpTo(batch, checkpoint);
-        log.info('batch starts from the checkpoint, which is ahead', { ruleId: rule.id, lastProcessedAt: checkpoint.lastProcessedAt });
+      if (checkpoint && comparePositions(checkpoint.state.position, batch.state.position) > 0) {
+        batch = jumpTo(batch, checkpoint.state);
+        log.info('batch starts from the checkpoint, which is ahead', {
+          ruleId: rule.id,
+          lastProcessedAt: checkpoint.state.lastProcessedAt,
+        });
       }
+      // The version of the checkpoint this writer last read or wrote: a write replaces only that one.
+      let version = checkpoint ? (checkpoint.etag ?? null) : null;
       const deadline = now() + deps.batchMs;
       const collecting = heartbeating(
         () => batch,
@@ -80,39 +87,41 @@ export function createCollectActivities(deps: ActivityDeps) {
             layout: destination.layout,
             ruleId: rule.id,
             start: batch.state.position,
+            fenced,
+            horizonMs: () => now() - deps.settleMs,
             another: () => now() < deadline && !context.cancellationSignal.aborted,
-            done: async ({ start: objectStart, read, key, rawBytes, bytes }) => {
-              if (read.cursorRefused)
-                log.warn('the API refused the stored cursor; read on from the last processedAt', {
-                  ruleId: rule.id,
-                  atMs: objectStart.atMs,
-                });
-              const object: ObjectStep = {
-                position: read.position,
-                events: read.body.events,
-                rawBytes,
-                bytes,
-                key,
-                caughtUp: read.caughtUp,
-                lastProcessedAt: read.lastProcessedAt,
+            done: async (object) => {
+              logObject(rule.id, object);
+              const step: ObjectStep = {
+                position: object.position,
+                events: object.events,
+                rawBytes: object.rawBytes,
+                bytes: object.bytes,
+                key: object.key,
+                caughtUp: object.caughtUp,
+                lastProcessedAt: object.lastProcessedAt,
               };
-              const next = addObject(batch, object);
-              const moved = key !== null || comparePositions(read.position, objectStart) !== 0;
+              const next = addObject(batch, step);
+              const moved = object.key !== null || comparePositions(object.position, object.start) !== 0;
               // Before the next object goes up: at most one object is ever in S3 beyond the checkpoint.
-              if (moved) await writeCheckpoint({ store: deps.store, rule, state: next.state, nowMs: now() });
+              if (moved) {
+                const written = await writeCheckpoint({ store: deps.store, rule, state: next.state, nowMs: now(), after: version, fenced });
+                if (written === 'superseded') throw new Superseded();
+                version = written.etag;
+              }
               batch = next;
               // A read that found nothing new sends no heartbeat: each that reaches the server is a
               // billable action in Temporal Cloud, and an idle run would pay one for nothing.
               if (moved) context.heartbeat(batch);
               const lastProcessedAt = batch.state.lastProcessedAt;
-              metrics.objectWritten({ ruleId: rule.id, events: object.events, bytes, lastProcessedAt, nowMs: now() });
-              if (key !== null) log.info('object written', { ruleId: rule.id, key, events: object.events, bytes, lastProcessedAt });
+              metrics.objectWritten({ ruleId: rule.id, events: object.events, bytes: object.bytes, lastProcessedAt, nowMs: now() });
             },
           }),
       );
       try {
         await collecting;
       } catch (error) {
+        if (error instanceof Superseded) return superseded(batch);
         // A batch that got somewhere returns what it wrote; the error meets the next batch, whose
         // retries back off from the start, instead of this batch's attempts piling up over a long
         // catch-up. A batch with nothing written fails as usual.
@@ -128,8 +137,43 @@ export function createCollectActivities(deps: ActivityDeps) {
       const { events, objects, bytes, caughtUp } = batch;
       log.info('batch done', { ruleId: rule.id, events, objects, bytes, caughtUp, lastProcessedAt: batch.state.lastProcessedAt });
       return deps.notifier?.webhookUrl ? { ...batch, notifies: true } : batch;
+
+      /** The checkpoint another writer moved on: this batch ends with it, having written nothing since. */
+      async function superseded(sofar: BatchResult): Promise<BatchResult> {
+        const latest = await readCheckpoint({ store: deps.store, rule });
+        log.warn('another writer moved the checkpoint on; this batch stops writing', {
+          ruleId: rule.id,
+          lastProcessedAt: latest?.state.lastProcessedAt ?? null,
+        });
+        return { ...(latest ? jumpTo(sofar, latest.state) : sofar), caughtUp: false, superseded: true };
+      }
     },
   };
+}
+
+/** Thrown out of the object loop when the checkpoint's compare-and-swap finds another writer's version. */
+class Superseded extends Error {}
+
+function logObject(ruleId: string, object: ObjectDone): void {
+  const { key, events, bytes, lastProcessedAt } = object;
+  if (object.cursorRefused)
+    log.warn('the API refused the stored cursor; read on from the last processedAt', { ruleId, atMs: object.start.atMs });
+  if (object.behind > 0)
+    log.warn('events processed before the read started were skipped as written', {
+      ruleId,
+      events: object.behind,
+      atMs: object.start.atMs,
+    });
+  if (object.withoutId > 0)
+    log.warn('events without a string id were written as received, known by a hash of their text', { ruleId, events: object.withoutId });
+  if (key !== null && object.existed)
+    log.info('object already written (by another writer or an earlier attempt): kept, reading on after it', {
+      ruleId,
+      key,
+      events,
+      lastProcessedAt,
+    });
+  else if (key !== null) log.info('object written', { ruleId, key, events, bytes, lastProcessedAt });
 }
 
 /** Heartbeat details of an earlier attempt of the batch, if that attempt recorded any. */

@@ -3,6 +3,7 @@ import type { EventSource } from '../atlassian/client';
 import type { SecretResolver } from '../common/secrets';
 import type { Compressor } from '../pipeline/zstd';
 import type { ObjectStore } from '../storage/s3';
+import type { ConditionalWrites } from '../storage/conditional-writes';
 import type { CollectorMetrics } from './metrics';
 import type { NotifierSettings } from './notify';
 
@@ -17,6 +18,13 @@ export interface ActivityDeps {
   pagesPerObject: number;
   /** A collect batch starts no new object after this long (it always writes at least one). */
   batchMs: number;
+  /**
+   * Live reads stop before events processed less than this long ago: Atlassian orders by
+   * processing time but may show an event a moment after it was processed (docs/reliability.md).
+   */
+  settleMs: number;
+  /** Whether a bucket's writes are fenced (write-once objects, compare-and-swap checkpoint). */
+  conditionalWrites: ConditionalWrites;
   now?: () => number;
   metrics?: CollectorMetrics;
   /** Where notices about rules go; absent, the notify activity does nothing. */

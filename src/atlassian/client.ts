@@ -2,6 +2,7 @@
 // exactly as the API sent them and turns every failure into a classified Temporal failure.
 import http from 'node:http';
 import https from 'node:https';
+import { createHash } from 'node:crypto';
 import axios, { type AxiosInstance } from 'axios';
 import type { ConnectionSpec, StreamPosition } from '../model/types';
 import { ErrorType, checkApiKey, classifyAtlassianResponse, classifyNetworkError } from '../common/errors';
@@ -10,6 +11,7 @@ import { dataArrayItems } from './raw-json';
 import { ApplicationFailure } from '@temporalio/common';
 
 export interface AuditEvent {
+  /** Required by the API's schema; an event without one is still kept (see eventIdOf). */
   id: string;
   /** `processedAt` is required by the API's schema; an event without one is still kept. */
   attributes?: { processedAt?: unknown; [key: string]: unknown };
@@ -131,13 +133,21 @@ export function parsePage(body: string, orgId: string): EventPage {
   const processedAtMs: Array<number | undefined> = [];
   for (const [index, event] of page.data.entries()) {
     const e = event as Partial<AuditEvent> | null;
-    if (typeof e !== 'object' || e === null || typeof e.id !== 'string' || e.id === '')
-      throw malformed(orgId, `event ${index} lacking a string id`);
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) throw malformed(orgId, `event ${index} that is not an object`);
     processedAtMs.push(processedAtOf(e as AuditEvent));
   }
   const next = page.meta?.next;
   const events = page.data as AuditEvent[];
   return { events, lines: rawLines(body, events), processedAtMs, nextCursor: typeof next === 'string' && next !== '' ? next : null };
+}
+
+/**
+ * The event's `id`, or for an event without a string one (the API's schema requires it; such an
+ * event is kept all the same, exactly as received) an ID from its content, so that a re-read of it
+ * is still recognised as written.
+ */
+export function eventIdOf(event: AuditEvent, line: string): string {
+  return typeof event.id === 'string' && event.id !== '' ? event.id : `sha256:${createHash('sha256').update(line).digest('hex')}`;
 }
 
 /** An event's processedAt in epoch ms, or undefined when it has none that parses. */

@@ -95,7 +95,7 @@ export async function verifyRule(params: {
     const body = await params.store.get({ bucket, key });
     let text = '';
     try {
-      text = (await params.compressor.decompress(body ?? Buffer.alloc(0))).toString('utf8');
+      text = (await params.compressor.decompress(body?.body ?? Buffer.alloc(0))).toString('utf8');
     } catch {
       malformedLines += 1;
       if (malformed.length < LISTED) malformed.push({ key, line: 0 });
@@ -131,7 +131,7 @@ export async function verifyRule(params: {
     source = { checked: false, reason: params.source.reason };
   } else {
     const body = await params.store.get({ bucket, key: checkpointKey(rule.id) });
-    const checkpoint = body ? (JSON.parse(body.toString('utf8')) as Checkpoint) : undefined;
+    const checkpoint = body ? (JSON.parse(body.body.toString('utf8')) as Checkpoint) : undefined;
     if (!checkpoint?.lastProcessedAt) {
       source = {
         checked: false,

@@ -16,27 +16,50 @@ export function comparePositions(a: StreamPosition, b: StreamPosition): number {
 }
 
 /**
- * True when an event was already written at or before `position`: its ID is among those written at
- * `atMs`, or (on a read that started from `atMs` rather than a cursor) it was processed earlier.
+ * True when an event was already written: its ID is among those written at its millisecond (at the
+ * read's running `position`, or at `pageStart`, where the page began), or, on a page read from
+ * `atMs` rather than a cursor, it was processed before the page's start. Compared with where the
+ * page started, not with the running position, so that an event served out of order inside a page
+ * (processedAt T+6 after T+7) is new, not a repeat.
  */
 export function alreadyWritten(params: {
+  pageStart: StreamPosition;
   position: StreamPosition;
   id: string;
   processedAtMs: number | undefined;
   fromRead: boolean;
 }): boolean {
-  const { position, processedAtMs } = params;
+  const { pageStart, position, processedAtMs, id } = params;
   if (processedAtMs === undefined) return false;
-  if (processedAtMs === position.atMs) return position.idsAtMs.includes(params.id);
-  return params.fromRead && processedAtMs < position.atMs;
+  if (processedAtMs === position.atMs && position.idsAtMs.includes(id)) return true;
+  if (processedAtMs === pageStart.atMs) return pageStart.idsAtMs.includes(id);
+  return params.fromRead && processedAtMs < pageStart.atMs;
 }
 
-/** The position just after an event; an event without a processedAt (or behind the position) leaves it. */
+/**
+ * The position just after an event; an event without a processedAt (or behind the position) leaves
+ * it, and an ID already recorded at the position's millisecond is not counted twice.
+ */
 export function positionAfter(position: StreamPosition, event: { id: string; processedAtMs: number | undefined }): StreamPosition {
   const { processedAtMs } = event;
   if (processedAtMs === undefined || processedAtMs < position.atMs) return position;
-  if (processedAtMs === position.atMs) return { ...position, idsAtMs: [...position.idsAtMs, event.id] };
+  if (processedAtMs === position.atMs) {
+    return position.idsAtMs.includes(event.id) ? position : { ...position, idsAtMs: [...position.idsAtMs, event.id] };
+  }
   return { atMs: processedAtMs, idsAtMs: [event.id], cursor: position.cursor };
+}
+
+/** The position after a run of events (an object's content) read from `start`, with no cursor. */
+export function positionAfterEvents(
+  start: StreamPosition,
+  events: Array<{ id: string; processedAtMs: number | undefined }>,
+): StreamPosition {
+  return events.reduce(positionAfter, { ...start, cursor: null });
+}
+
+/** The same place by content (atMs and the IDs written there), whatever the cursors. */
+export function samePlace(a: StreamPosition, b: StreamPosition): boolean {
+  return a.atMs === b.atMs && a.idsAtMs.length === b.idsAtMs.length && a.idsAtMs.every((id) => b.idsAtMs.includes(id));
 }
 
 /** A position as state from before content positions held it: `{cursor}` or `{fromMs}`. */

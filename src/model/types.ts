@@ -4,6 +4,8 @@
 export const TASK_QUEUE = 'audit-collect';
 export const SCHEDULE_ID_PREFIX = 'audit-collect-';
 export const STATE_PREFIX = '_audit-collect/state/';
+/** Where `check` and the worker write the objects that probe a bucket. */
+export const PROBE_PREFIX = '_audit-collect/probe/';
 
 export interface ConnectionSpec {
   name: string;
@@ -82,6 +84,8 @@ export interface RunSummary {
   caughtUp: boolean;
   /** The first keys written by this run (capped, to keep histories small). */
   objectKeys: string[];
+  /** Another writer of the rule moved its checkpoint on, and this run stopped there. */
+  superseded?: boolean;
 }
 
 /** What `status` reads to judge a rule's health; carried from run to run, a few dozen numbers. */
@@ -140,11 +144,19 @@ export interface BatchResult {
   caughtUp: boolean;
   /** The worker posts notices (it has a webhook): the workflow then watches for a failing batch. */
   notifies?: boolean;
+  /**
+   * Another writer of the rule (a second run, or a stale attempt of this batch) moved the
+   * checkpoint on: this batch stopped writing, and `state` is the checkpoint it found.
+   */
+  superseded?: boolean;
 }
 
 export interface Checkpoint extends CollectState {
   ruleId: string;
   orgId: string;
+  /** The destination whose objects the position describes (absent in checkpoints from before 0.2.0). */
+  bucket?: string;
+  prefix?: string;
   updatedAt: string;
 }
 

@@ -1,7 +1,7 @@
 // Reading pages of the stream from a content position: what the collect-batch and backfill-batch
 // activities and the benchmark's Temporal-free floor all do, so all do the same work.
 import { ApplicationFailure } from '@temporalio/common';
-import { MAX_PAGE_LIMIT, type AuditEvent, type EventPage, type EventSource } from '../atlassian/client';
+import { MAX_PAGE_LIMIT, eventIdOf, type AuditEvent, type EventPage, type EventSource } from '../atlassian/client';
 import type { Priority } from '../atlassian/pacer';
 import { ErrorType } from '../common/errors';
 import { alreadyWritten, positionAfter } from '../model/position';
@@ -25,6 +25,10 @@ export interface PagesRead {
   dropped: number;
   /** Events read again that were already written (after a read from `atMs`), skipped. */
   repeated: number;
+  /** Of those, events processed before the read's start (a read from `atMs` treats them as written). */
+  behind: number;
+  /** Events kept without a string `id` (the schema requires one): known by a hash of their text. */
+  withoutId: number;
   /** A stored cursor was refused (invalid or expired) and the read went on from `atMs`. */
   cursorRefused: boolean;
 }
@@ -57,9 +61,15 @@ async function fetchPage(
   }
 }
 
+/** Why a read stopped inside a page: the object is full, or the next event is for a later read. */
+type StopInPage = 'full' | 'unsettled' | 'window-end';
+
 /**
  * Follows up to `maxPages` pages from `start`; events are kept as their texts, not parsed objects.
  * Events already written (by content position) are skipped, so any re-read writes each event once.
+ * A live read stops before the first event processed after `horizonMs` (not yet settled: an event
+ * of that time may still become readable before it); a backfill read stops at its window's `toMs`
+ * and ends when the API has no next page, not on the first short one.
  */
 export async function readPages(params: {
   source: EventSource;
@@ -69,6 +79,8 @@ export async function readPages(params: {
   start: StreamPosition;
   /** The end of a closed window (a backfill's), inclusive. */
   toMs?: number;
+  /** Live reads: the newest processedAt that is settled (now minus the settle window), inclusive. */
+  horizonMs?: number;
   pageLimit: number;
   maxPages: number;
   /** Keep at most this many events: the read ends just after the last one kept. */
@@ -79,7 +91,7 @@ export async function readPages(params: {
   /** Which events to keep (a backfill leaves those live collection owns); all when absent. */
   keep?: (event: AuditEvent, processedAtMs: number | undefined) => boolean;
 }): Promise<PagesRead> {
-  const { source, connection, apiKey, pageLimit, priority, keep, toMs } = params;
+  const { source, connection, apiKey, pageLimit, priority, keep, toMs, horizonMs } = params;
   const maxEvents = params.maxEvents ?? Infinity;
   const read: PagesRead = {
     body: new ObjectBody(params.compressor),
@@ -90,8 +102,12 @@ export async function readPages(params: {
     caughtUp: false,
     dropped: 0,
     repeated: 0,
+    behind: 0,
+    withoutId: 0,
     cursorRefused: false,
   };
+  const beyond = (processedAtMs: number | undefined, limitMs: number | undefined) =>
+    processedAtMs !== undefined && limitMs !== undefined && processedAtMs > limitMs;
   // A read that has its maxEvents ends without asking for another page: that page would all be
   // read again by the next batch (a backfill's objects end on a page boundary: one request wasted per object).
   for (let pages = 0; pages < params.maxPages && !read.caughtUp && read.body.events < maxEvents; pages++) {
@@ -99,43 +115,50 @@ export async function readPages(params: {
     const { page, limit } = fetched;
     read.cursorRefused ||= fetched.cursorRefused;
     const fromRead = fetched.position.cursor === null;
-    let position = fetched.position;
+    const pageStart = fetched.position;
+    let position = pageStart;
     const lines: string[] = [];
-    let full = false;
+    let stop: StopInPage | undefined;
     let fresh = 0;
     for (const [index, event] of page.events.entries()) {
       const processedAtMs = page.processedAtMs[index];
-      if (alreadyWritten({ position, id: event.id, processedAtMs, fromRead })) {
+      const line = page.lines[index] ?? JSON.stringify(event);
+      const id = eventIdOf(event, line);
+      if (alreadyWritten({ pageStart, position, id, processedAtMs, fromRead })) {
         read.repeated += 1;
+        if (processedAtMs !== undefined && processedAtMs < pageStart.atMs) read.behind += 1;
         continue;
       }
-      if (read.body.events + lines.length >= maxEvents) {
-        full = true;
-        break;
-      }
+      if (beyond(processedAtMs, toMs)) stop = 'window-end';
+      else if (beyond(processedAtMs, horizonMs)) stop = 'unsettled';
+      else if (read.body.events + lines.length >= maxEvents) stop = 'full';
+      if (stop) break;
       fresh += 1;
       if (keep && !keep(event, processedAtMs)) read.dropped += 1;
       else {
-        lines.push(page.lines[index] ?? JSON.stringify(event));
-        read.first ??= { id: event.id, processedAtMs: processedAtMs ?? params.start.atMs };
+        lines.push(line);
+        if (id !== event.id) read.withoutId += 1;
+        read.first ??= { id, processedAtMs: processedAtMs ?? params.start.atMs };
         const processedAt = event.attributes?.processedAt;
         if (processedAtMs !== undefined && typeof processedAt === 'string') {
           read.firstProcessedAt ??= processedAt;
           read.lastProcessedAt = processedAt;
         }
       }
-      position = positionAfter(position, { id: event.id, processedAtMs });
+      position = positionAfter(position, { id, processedAtMs });
     }
     read.body.add(lines);
     params.onPage?.({ pages: pages + 1, events: read.body.events });
-    if (full) {
+    if (stop) {
       // The API's cursor points past the whole page: the rest of it is read again from `atMs`.
       read.position = { ...position, cursor: null };
+      read.caughtUp = stop !== 'full';
       break;
     }
     read.position = { ...position, cursor: page.nextCursor };
-    read.caughtUp = page.events.length < limit;
-    if (!read.caughtUp && fromRead && fresh === 0) {
+    // A closed window is read to its end: a short page that carries a cursor is not the end.
+    read.caughtUp = toMs !== undefined ? page.nextCursor === null || page.events.length === 0 : page.events.length < limit;
+    if (!read.caughtUp && fromRead && fresh === 0 && page.nextCursor === null) {
       throw ApplicationFailure.create({
         type: ErrorType.StuckAtMillisecond,
         nonRetryable: true,

@@ -34,6 +34,13 @@ const EnvSchema = z.object({
    */
   AUDIT_COLLECT_BATCH_SECONDS: int(0, 300).default('20'),
   /**
+   * Live reads leave events processed less than this long ago to the next run: Atlassian orders
+   * the stream by processing time but may show an event a moment after it was processed.
+   */
+  AUDIT_COLLECT_SETTLE_SECONDS: int(0, 3_600).default('60'),
+  /** Accept an S3 server that ignores conditional writes: objects may be overwritten and two writers race. */
+  AUDIT_COLLECT_ALLOW_UNFENCED_WRITES: bool.default('false'),
+  /**
    * On SIGTERM or SIGINT the worker stops polling and lets in-flight batches finish for this long;
    * a batch still running then is cancelled and retried on another worker from its heartbeat.
    * Keep it above AUDIT_COLLECT_BATCH_SECONDS, and the orchestrator's kill timeout above it.

@@ -5,6 +5,7 @@ import { createCollectorMetrics, type CollectorMetrics } from '../activities/met
 import { createAtlassianClient } from '../atlassian/client';
 import { createPacer } from '../atlassian/pacer';
 import { createS3Client, createS3Store } from '../storage/s3';
+import { createConditionalWrites } from '../storage/conditional-writes';
 import { createSecretResolver } from '../common/secrets';
 import { createZstd } from '../pipeline/zstd';
 import { workflowBundlePath } from './bundle';
@@ -30,13 +31,15 @@ export async function createCollectorWorker(params: {
     envPattern: config.AUDIT_COLLECT_SECRET_ENV_PATTERN,
     secretsDir: config.AUDIT_COLLECT_SECRETS_DIR,
   });
+  const store = createS3Store(createS3Client({ forcePathStyle: config.AUDIT_COLLECT_S3_FORCE_PATH_STYLE }));
   const activities = createActivities({
     source: createAtlassianClient({
       onResponse: (response) => metrics.apiResponse(response),
       timeoutMs: config.AUDIT_COLLECT_HTTP_TIMEOUT_MS,
       pacer: createPacer({ perMinute: config.AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE, burst: 10 }),
     }),
-    store: createS3Store(createS3Client({ forcePathStyle: config.AUDIT_COLLECT_S3_FORCE_PATH_STYLE })),
+    store,
+    conditionalWrites: createConditionalWrites({ store, allowUnfenced: config.AUDIT_COLLECT_ALLOW_UNFENCED_WRITES }),
     compressor: createZstd(),
     // Every resolved API key is also masked in the logs, should any message ever carry one.
     secrets: {
@@ -50,6 +53,7 @@ export async function createCollectorWorker(params: {
     pageLimit: config.AUDIT_COLLECT_PAGE_LIMIT,
     pagesPerObject: config.AUDIT_COLLECT_PAGES_PER_OBJECT,
     batchMs: config.AUDIT_COLLECT_BATCH_SECONDS * 1000,
+    settleMs: config.AUDIT_COLLECT_SETTLE_SECONDS * 1000,
     notifier: {
       webhookUrl: config.AUDIT_COLLECT_NOTIFY_WEBHOOK_URL,
       format: config.AUDIT_COLLECT_NOTIFY_FORMAT,

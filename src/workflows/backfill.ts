@@ -28,6 +28,7 @@ import {
 } from '../model/backfill';
 import { needsAHuman } from './collect';
 import { DEFAULT_HEARTBEAT_TIMEOUT } from '../model/types';
+import { BATCH_ACTIVITY_OPTIONS } from '../model/activity-options';
 
 export const progressQuery = defineQuery<BackfillProgress>('progress');
 /** Every slice with its state as of its last report to the parent (running slices: as started). */
@@ -82,11 +83,10 @@ export async function backfillWorkflow(input: BackfillInput): Promise<BackfillPr
 /** One slice: batches from its own cursor until its window is exhausted. */
 export async function backfillSliceWorkflow(input: SliceInput): Promise<SliceState> {
   const { rule, slice } = input;
+  // As for live batches: transient errors are retried forever with backoff up to two minutes.
   const { backfillBatch } = proxyActivities<Activities>({
-    startToCloseTimeout: '10 minutes',
+    ...BATCH_ACTIVITY_OPTIONS,
     heartbeatTimeout: (rule.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT) as Duration,
-    // As for live batches: transient errors are retried forever with backoff up to two minutes.
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
   });
   let state = input.state ?? initialSliceState(slice);
   setHandler(sliceStateQuery, () => state);

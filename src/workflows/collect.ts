@@ -21,6 +21,7 @@ import {
   type RunSummary,
 } from '../model/types';
 import { normalizeState } from '../model/position';
+import { BATCH_ACTIVITY_OPTIONS } from '../model/activity-options';
 import { stateAfter } from '../model/state';
 import { carryHealth } from '../model/health';
 import { parseDuration } from '../model/duration';
@@ -39,11 +40,7 @@ const { resolveStart, pauseRule } = proxyActivities<Activities>({
  * elsewhere after `heartbeatTimeout`.
  */
 function batchActivities(heartbeatTimeout: Duration) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: '10 minutes',
-    heartbeatTimeout,
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
-  });
+  return proxyActivities<Activities>({ ...BATCH_ACTIVITY_OPTIONS, heartbeatTimeout });
 }
 
 /** Upper bound on batches per run: keeps one run's history small; the next run continues. */
@@ -84,7 +81,7 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
   const run: RunSummary = { events: 0, objects: 0, bytes: 0, batches: 0, caughtUp: false, objectKeys: [] };
   // A timer per batch costs history events and actions: only while the worker posts notices.
   let watch = isCollectResult(lastResult) && lastResult.notifies === true;
-  while (!run.caughtUp && run.batches < MAX_BATCHES_PER_RUN) {
+  while (!run.caughtUp && !run.superseded && run.batches < MAX_BATCHES_PER_RUN) {
     let batch: BatchResult;
     try {
       // The summary names the batch in the Web UI's event history and timeline.
@@ -97,6 +94,8 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
     }
     state = stateAfter(state, batch);
     watch = batch.notifies ?? watch;
+    // Another writer moved the rule's checkpoint on: this run stops; the next one starts from there.
+    if (batch.superseded) run.superseded = true;
     run.batches += 1;
     run.events += batch.events;
     run.bytes += batch.bytes;

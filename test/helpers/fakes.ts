@@ -1,7 +1,8 @@
 // In-memory stand-ins for the Atlassian client and the object store, for unit tests of the
 // collection loop and the batch activity (e2e tests use the simulator and the S3 server).
 import type { AuditEvent, EventPage, EventSource } from '../../src/atlassian/client';
-import type { ObjectStore, PutParams } from '../../src/storage/s3';
+import type { ObjectStore, PutOutcome, PutParams } from '../../src/storage/s3';
+import type { ConditionalWrites } from '../../src/storage/conditional-writes';
 import type { RuleSpec } from '../../src/model/types';
 
 const BASE_MS = Date.UTC(2026, 0, 1);
@@ -46,25 +47,43 @@ export function fakeSource(params: {
 }
 
 /**
- * Records every PutObject; `onPut` sees each one first and may delay it or throw. `get` finds only
- * what `stored` holds (by key, e.g. a checkpoint), never what was put.
+ * An in-memory bucket with S3's conditional writes: records every PutObject attempt in `puts` (a
+ * refused one too, with `refused: true`); `onPut` sees each first and may delay it or throw.
+ * `stored` seeds objects by key (e.g. a checkpoint); `get` reads what is stored, with its ETag.
  */
 export function fakeStore(
   hooks: { onPut?: (params: PutParams) => void | Promise<void>; stored?: Record<string, string | Buffer> } = {},
-): ObjectStore & { puts: PutParams[] } {
-  const puts: PutParams[] = [];
+): ObjectStore & { puts: Array<PutParams & { refused?: boolean }>; objects: Map<string, { body: Buffer; etag: string }> } {
+  const puts: Array<PutParams & { refused?: boolean }> = [];
+  let versions = 0;
+  const objects = new Map<string, { body: Buffer; etag: string }>();
+  for (const [key, body] of Object.entries(hooks.stored ?? {})) objects.set(key, { body: Buffer.from(body), etag: `"v${++versions}"` });
   return {
     puts,
-    async put(params) {
+    objects,
+    async put(params): Promise<PutOutcome> {
       await hooks.onPut?.(params);
+      const current = objects.get(params.key);
+      const { condition } = params;
+      const refused = condition && ('create' in condition ? current !== undefined : current?.etag !== condition.replace);
+      if (refused) {
+        puts.push({ ...params, refused: true });
+        return { written: false };
+      }
       puts.push(params);
+      const etag = `"v${++versions}"`;
+      objects.set(params.key, { body: params.body, etag });
+      return { written: true, etag };
     },
     async get({ key }) {
-      const body = hooks.stored && Object.prototype.hasOwnProperty.call(hooks.stored, key) ? hooks.stored[key] : undefined;
-      return body === undefined ? undefined : Buffer.from(body);
+      const object = objects.get(key);
+      return object && { body: object.body, etag: object.etag };
     },
   };
 }
+
+/** Conditional writes honoured everywhere (or, with `fenced: false`, accepted as absent). */
+export const fencedWrites = (fenced = true): ConditionalWrites => ({ fenced: async () => fenced });
 
 /** A rule for activity tests: nothing here is ever reached over the network. */
 export const fakeRule: RuleSpec = {

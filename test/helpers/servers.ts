@@ -38,6 +38,9 @@ export const TEST_ENV: Record<string, string> = {
   AWS_ACCESS_KEY_ID: TEST_SERVERS.s3AccessKey,
   AWS_SECRET_ACCESS_KEY: TEST_SERVERS.s3SecretKey,
   AUDIT_COLLECT_S3_FORCE_PATH_STYLE: 'true',
+  // The simulator shows every event the moment it is processed unless told otherwise; the
+  // scenarios with late-readable events set a window of their own.
+  AUDIT_COLLECT_SETTLE_SECONDS: '0',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 

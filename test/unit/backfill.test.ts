@@ -4,7 +4,7 @@ import { createActivities } from '../../src/activities';
 import type { ObjectStore } from '../../src/storage/s3';
 import { createZstd } from '../../src/pipeline/zstd';
 import { objectKey } from '../../src/storage/keys';
-import { fakeEvent, fakeRule, fakeSource, fakeStore } from '../helpers/fakes';
+import { fakeEvent, fakeRule, fakeSource, fakeStore, fencedWrites } from '../helpers/fakes';
 import { BackfillRequestError, backfillText, checkRange, parseInstant, progressBar } from '../../src/client/backfill';
 import {
   BACKFILL_EVENTS_PER_OBJECT,
@@ -128,6 +128,8 @@ describe('the backfill batch', () => {
       secrets: { resolve: () => 'key' },
       pageLimit: 4,
       pagesPerObject: 1,
+      settleMs: 0,
+      conditionalWrites: fencedWrites(),
       batchMs: 60_000,
     });
     const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR') });

@@ -4,7 +4,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { classifyAtlassianResponse, classifyNetworkError } from '../../src/common/errors';
 import { checkConnection, keyExpiryCheck } from '../../src/client/check/atlassian';
 import { adviceFrom, fail, pass, report, warn } from '../../src/client/check/result';
-import { PROBE_PREFIX, checkBucket } from '../../src/client/check/s3';
+import { checkBucket } from '../../src/client/check/s3';
+import { PROBE_PREFIX } from '../../src/model/types';
 import { checkTemporal } from '../../src/client/check/temporal';
 import { checkText } from '../../src/client/check/text';
 import { TemporalUnreachableError } from '../../src/client/connection';
@@ -145,13 +146,23 @@ describe('checkConnection', () => {
 describe('checkBucket', () => {
   const s3Error = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
   /** A client whose answer to each command is given by its name; anything unlisted succeeds. */
-  function fakeS3(answers: Record<string, Error>): { s3: S3Client; sent: Array<{ command: string; key?: string }> } {
+  /** Answers each command with its error in `answers`, else success; a second `If-None-Match: *` PUT of a key gets 412 unless `ignoresConditions`. */
+  function fakeS3(
+    answers: Record<string, Error>,
+    options: { ignoresConditions?: boolean } = {},
+  ): { s3: S3Client; sent: Array<{ command: string; key?: string }> } {
     const sent: Array<{ command: string; key?: string }> = [];
-    const send = async (command: { constructor: { name: string }; input: { Key?: string } }) => {
+    const created = new Set<string>();
+    const send = async (command: { constructor: { name: string }; input: { Key?: string; IfNoneMatch?: string } }) => {
       sent.push({ command: command.constructor.name, key: command.input.Key });
       const answer = answers[command.constructor.name];
       if (answer) throw answer;
-      return { Body: { transformToByteArray: async () => new Uint8Array() } };
+      const key = command.input.Key ?? '';
+      if (command.input.IfNoneMatch === '*' && !options.ignoresConditions) {
+        if (created.has(key)) throw s3Error('PreconditionFailed', 412);
+        created.add(key);
+      }
+      return { Body: { transformToByteArray: async () => new Uint8Array() }, ETag: '"e"' };
     };
     return { s3: { send } as unknown as S3Client, sent };
   }
@@ -160,12 +171,36 @@ describe('checkBucket', () => {
   const bucketLines = (statuses: string[]) =>
     ['PutObject', 'GetObject', 'ListBucket', 'DeleteObject'].map((action, n) => [`bucket b s3:${action}`, statuses[n]]);
 
-  test('all four permitted: four passing lines, the probe under _audit-collect/probe/', async () => {
+  test('all four permitted, conditional writes honoured: five passing lines, the probes under _audit-collect/probe/', async () => {
     const { s3, sent } = fakeS3({});
     const lines = await checkBucket({ s3, bucket: 'b', probeId: 'p1' });
-    expect(lines.map((l) => [l.name, l.status])).toEqual(bucketLines(['pass', 'pass', 'pass', 'pass']));
-    expect(sent.map((s) => s.command)).toEqual(['PutObjectCommand', 'GetObjectCommand', 'ListObjectsV2Command', 'DeleteObjectCommand']);
+    const [put, ...rest] = bucketLines(['pass', 'pass', 'pass', 'pass']);
+    expect(lines.map((l) => [l.name, l.status])).toEqual([put, ['bucket b conditional writes', 'pass'], ...rest]);
+    expect(sent.map((s) => s.command)).toEqual([
+      'PutObjectCommand',
+      'PutObjectCommand',
+      'PutObjectCommand',
+      'GetObjectCommand',
+      'ListObjectsV2Command',
+      'DeleteObjectCommand',
+    ]);
     expect(sent[0]!.key).toBe(`${PROBE_PREFIX}p1.txt`);
+    expect(sent[1]!.key).toBe(`${PROBE_PREFIX}conditional-writes.txt`);
+  });
+
+  test('a server that ignores If-None-Match fails the check, naming the setting that accepts it', async () => {
+    const { s3 } = fakeS3({}, { ignoresConditions: true });
+    const line = (await checkBucket({ s3, bucket: 'b', probeId: 'p1' }))[1]!;
+    expect(line).toMatchObject({ name: 'bucket b conditional writes', status: 'fail' });
+    expect(line.message).toContain('ignores If-None-Match');
+    expect(line.message).toContain('AUDIT_COLLECT_ALLOW_UNFENCED_WRITES=true');
+    process.env.AUDIT_COLLECT_ALLOW_UNFENCED_WRITES = 'true';
+    try {
+      const accepted = (await checkBucket({ s3, bucket: 'b', probeId: 'p1' }))[1]!;
+      expect(accepted).toMatchObject({ name: 'bucket b conditional writes', status: 'warn' });
+    } finally {
+      delete process.env.AUDIT_COLLECT_ALLOW_UNFENCED_WRITES;
+    }
   });
 
   test('each denied permission on its own line with the IAM action to grant', async () => {

@@ -13,7 +13,7 @@ import { objectKey } from '../../src/storage/keys';
 import { startPosition } from '../../src/model/position';
 import { emptyBatch } from '../../src/model/state';
 import type { BatchInput, BatchResult, Checkpoint, CollectState, StreamPosition } from '../../src/model/types';
-import { fakeEvent, fakeRule, fakeSource, fakeStore } from '../helpers/fakes';
+import { fakeEvent, fakeRule, fakeSource, fakeStore, fencedWrites } from '../helpers/fakes';
 
 const BASE_MS = Date.UTC(2026, 0, 1);
 const CHECKPOINT = '_audit-collect/state/r1.json';
@@ -46,6 +46,8 @@ interface Deps {
   store: ObjectStore;
   batchMs: number;
   pageLimit?: number;
+  settleMs?: number;
+  now?: () => number;
 }
 
 /** Runs the batch activity in a mock activity context. */
@@ -60,13 +62,16 @@ function activities(params: Deps) {
     compressor: createZstd(),
     secrets: { resolve: () => 'key' },
     pagesPerObject: 2,
+    settleMs: params.settleMs ?? 0,
+    conditionalWrites: fencedWrites(),
   });
 }
 
 const quiet = { logger: new DefaultLogger('ERROR') };
 const mockEnv = (info: ConstructorParameters<typeof MockActivityEnvironment>[0] = {}) => new MockActivityEnvironment(info, quiet);
-const dataPuts = (s: { puts: PutParams[] }) => s.puts.filter((p) => p.key.startsWith('p/'));
-const checkpointPuts = (s: { puts: PutParams[] }) => s.puts.filter((p) => p.key === CHECKPOINT);
+type Put = PutParams & { refused?: boolean };
+const dataPuts = (s: { puts: Put[] }) => s.puts.filter((p) => p.key.startsWith('p/'));
+const checkpointPuts = (s: { puts: Put[] }) => s.puts.filter((p) => p.key === CHECKPOINT);
 const compressor = createZstd();
 async function idsWritten(puts: PutParams[]): Promise<string[]> {
   const ids: string[] = [];
@@ -314,4 +319,113 @@ test('a refused stored cursor is read on from atMs, writing no event twice', asy
   expect(await idsWritten(dataPuts(s3))).toEqual(range(4, 10));
   expect(result).toMatchObject({ events: 6, caughtUp: true });
   expect(result.state.totals.events).toBe(10);
+});
+
+describe('more than one writer', () => {
+  /** An object as another writer stored it: NDJSON of the given events, compressed. */
+  async function storedObject(events: number[]): Promise<Buffer> {
+    return compressor.compress(Buffer.from(events.map((n) => JSON.stringify(fakeEvent(n)) + '\n').join('')));
+  }
+  const keyOf = (n: number) => objectKey({ prefix: 'p/', ruleId: 'r1', first: { id: `e${n}`, processedAtMs: ms(n) } });
+  /** Every event in the bucket's data objects, in key order. */
+  async function idsStored(s3: ReturnType<typeof fakeStore>): Promise<string[]> {
+    const ids: string[] = [];
+    for (const [key, object] of [...s3.objects].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (!key.startsWith('p/')) continue;
+      const text = (await compressor.decompress(object.body)).toString('utf8').trim();
+      ids.push(...text.split('\n').map((line) => (JSON.parse(line) as AuditEvent).id));
+    }
+    return ids;
+  }
+  /** Keys PUT successfully more than once. */
+  const rewritten = (s3: ReturnType<typeof fakeStore>) => {
+    const counts = new Map<string, number>();
+    for (const put of s3.puts) if (!put.refused) counts.set(put.key, (counts.get(put.key) ?? 0) + 1);
+    return [...counts].filter(([key, n]) => key !== CHECKPOINT && n > 1);
+  };
+
+  test('a key taken by a shorter object is kept, not overwritten, and the batch reads on after its last event', async () => {
+    const s3 = fakeStore({ stored: { [keyOf(0)]: await storedObject([0]) } });
+    const result = await collectBatch(mockEnv(), { source: source(), store: s3, batchMs: 60_000 });
+    expect(s3.puts.filter((p) => p.key === keyOf(0)).map((p) => p.refused)).toEqual([true]);
+    expect(await idsStored(s3)).toEqual(range(0, 10));
+    expect(rewritten(s3)).toEqual([]);
+    expect(result).toMatchObject({ caughtUp: true });
+    expect(result.state.position).toMatchObject({ atMs: ms(9), idsAtMs: ['e9'] });
+  });
+
+  test('a key taken by a longer object (a writer that saw more events) is kept, and nothing in it is written again', async () => {
+    const s3 = fakeStore({ stored: { [keyOf(0)]: await storedObject([0, 1, 2, 3, 4]) } });
+    const result = await collectBatch(mockEnv(), { source: source(), store: s3, batchMs: 60_000 });
+    expect(await idsStored(s3)).toEqual(range(0, 10));
+    expect(rewritten(s3)).toEqual([]);
+    expect(result.state.position).toMatchObject({ atMs: ms(9), idsAtMs: ['e9'] });
+    // The events of the kept object count as the batch's: it is what S3 holds.
+    expect(result.events).toBe(10);
+  });
+
+  test('a checkpoint moved on by another writer stops the batch at once: nothing more is written, and it returns that checkpoint', async () => {
+    const theirs: CollectState = {
+      position: after(7, 'theirs'),
+      startPointMs: BASE_MS,
+      lastProcessedAt: processedAt(7),
+      totals: { events: 8, objects: 4, bytes: 800 },
+    };
+    let objects = 0;
+    const s3: ReturnType<typeof fakeStore> = fakeStore({
+      onPut: (put) => {
+        // The other writer advances the checkpoint while this one uploads its first object.
+        if (put.key.startsWith('p/') && ++objects === 1)
+          s3.objects.set(CHECKPOINT, { body: Buffer.from(checkpointJson(theirs)), etag: '"theirs"' });
+      },
+    });
+    const result = await collectBatch(mockEnv(), { source: source(), store: s3, batchMs: 60_000 });
+    expect(result.superseded).toBe(true);
+    expect(result.caughtUp).toBe(false);
+    expect(result.state).toEqual(theirs);
+    expect(dataPuts(s3)).toHaveLength(1);
+    // Its own checkpoint write was refused: the other writer's stands.
+    expect(checkpointPuts(s3).map((p) => p.refused)).toEqual([true]);
+    expect(JSON.parse(s3.objects.get(CHECKPOINT)!.body.toString())).toMatchObject(theirs);
+  });
+
+  test('the checkpoint is created only where there is none, and replaced only in the version this writer last wrote', async () => {
+    const s3 = fakeStore();
+    await collectBatch(mockEnv(), { source: source(), store: s3, batchMs: 60_000 });
+    const conditions = checkpointPuts(s3).map((p) => p.condition);
+    expect(conditions[0]).toEqual({ create: true });
+    expect(conditions.slice(1)).toEqual(['"v2"', '"v4"', '"v6"', '"v8"'].map((etag) => ({ replace: etag })));
+    expect(dataPuts(s3).every((p) => 'create' in (p.condition ?? {}))).toBe(true);
+  });
+
+  test('the checkpoint names its destination, and a checkpoint of another prefix is not adopted', async () => {
+    const s3 = fakeStore();
+    await collectBatch(mockEnv(), { source: source(), store: s3, batchMs: 60_000 });
+    const written = JSON.parse(s3.objects.get(CHECKPOINT)!.body.toString()) as Checkpoint;
+    expect(written).toMatchObject({ ruleId: 'r1', orgId: 'org', bucket: 'b', prefix: 'p/' });
+    const moved = { ...rule, destination: { ...rule.destination, prefix: 'elsewhere/' } };
+    const failure = await collectBatch(mockEnv(), { source: source(), store: s3, batchMs: 60_000 }, { rule: moved, state: initial }).catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({ type: ErrorType.Config, nonRetryable: true });
+    expect((failure as Error).message).toContain('writing to s3://b/p/, not s3://b/elsewhere/');
+  });
+});
+
+describe('settle window', () => {
+  test('a live read leaves events processed within the settle window to a later read, and stops before them without a cursor', async () => {
+    const s3 = fakeStore();
+    // Now is e6's processedAt; with a 2 s window, e0..e4 are settled.
+    const first = await collectBatch(mockEnv(), { source: source(), store: s3, batchMs: 60_000, settleMs: 2_000, now: () => ms(6) });
+    expect(await idsWritten(dataPuts(s3))).toEqual(range(0, 5));
+    expect(first.caughtUp).toBe(true);
+    expect(first.state.position).toEqual(after(4, null));
+    const later = await collectBatch(
+      mockEnv(),
+      { source: source(), store: s3, batchMs: 60_000, settleMs: 2_000, now: () => ms(20) },
+      { rule, state: first.state },
+    );
+    expect(later.events).toBe(5);
+    expect(await idsWritten(dataPuts(s3))).toEqual(range(0, 10));
+  });
 });

@@ -44,6 +44,7 @@ function run(params: {
     start: params.start ?? startPosition(BASE_MS),
     pageLimit: PAGE,
     pagesPerObject: params.pagesPerObject ?? 2,
+    fenced: true,
     another: params.another ?? (() => true),
     done: async (object) => {
       await params.done?.(object);
@@ -105,9 +106,9 @@ test('writes objects of pagesPerObject pages back to back until caught up, repor
   const { promise, done } = run({ source: source(9), store: s3 });
   await promise;
   // 9 events, 2 a page, 2 pages an object: objects of 4, 4 and 1 (the short page ends it).
-  expect(done.map((d) => d.read.body.events)).toEqual([4, 4, 1]);
+  expect(done.map((d) => d.events)).toEqual([4, 4, 1]);
   expect(done.map((d) => d.key)).toEqual(s3.puts.map((p) => p.key));
-  expect(done.at(-1)!.read.caughtUp).toBe(true);
+  expect(done.at(-1)!.caughtUp).toBe(true);
   expect(await lines(s3.puts[1]!.body as Buffer)).toEqual([4, 5, 6, 7].map((n) => JSON.stringify(fakeEvent(n))));
   expect(s3.puts[1]!.metadata).toMatchObject({
     'event-count': '4',
@@ -116,7 +117,7 @@ test('writes objects of pagesPerObject pages back to back until caught up, repor
   });
   // Each object starts where the previous one ended, by content.
   expect(done.map((d) => d.start)).toEqual([startPosition(BASE_MS), after(3, '4'), after(7, '8')]);
-  expect(done.at(-1)!.read.position).toEqual(after(8, '9'));
+  expect(done.at(-1)!.position).toEqual(after(8, '9'));
   expect(await idsWritten(s3.puts)).toEqual(range(0, 9));
 });
 
@@ -162,7 +163,7 @@ test('a read that fails while an upload is in flight lets that upload land and b
   const s3 = fakeStore({ onPut: () => new Promise((r) => setTimeout(r, 20)) });
   const { promise, done } = run({ source: src, store: s3 });
   await expect(promise).rejects.toThrow('API down');
-  expect(done.map((d) => d.read.body.events)).toEqual([4]);
+  expect(done.map((d) => d.events)).toEqual([4]);
   expect(s3.puts).toHaveLength(1);
 });
 
@@ -192,8 +193,8 @@ test('another() says when to stop starting objects; at least one is written', as
   const { promise, done } = run({ source: source(20), store: fakeStore(), another: () => false });
   await promise;
   expect(done).toHaveLength(1);
-  expect(done[0]!.read.position).toEqual(after(3, '4'));
-  expect(done[0]!.read.caughtUp).toBe(false);
+  expect(done[0]!.position).toEqual(after(3, '4'));
+  expect(done[0]!.caughtUp).toBe(false);
 });
 
 test('a key derives from the first event, so a cursor read and a read from atMs reaching it write the same key', async () => {
@@ -205,12 +206,11 @@ test('a key derives from the first event, so a cursor read and a read from atMs 
   expect(byCursor.done).toHaveLength(1);
   expect(byFrom.done).toHaveLength(1);
   const [viaCursor, viaFrom] = [byCursor.done[0]!, byFrom.done[0]!];
-  expect(viaFrom.read.repeated).toBe(1);
+  expect(viaFrom.repeated).toBe(1);
   expect(viaFrom.key).toBe(viaCursor.key);
   // The read from atMs asks for one more event (e7, again, skipped), so its object is as long.
-  expect(viaCursor.read.first).toEqual({ id: 'e8', processedAtMs: ms(8) });
-  expect(viaFrom.read.first).toEqual({ id: 'e8', processedAtMs: ms(8) });
-  expect([viaCursor.read.body.events, viaFrom.read.body.events]).toEqual([4, 4]);
+  expect(viaCursor.key).toBe(objectKey({ prefix: 'p/', ruleId: 'r', first: { id: 'e8', processedAtMs: ms(8) } }));
+  expect([viaCursor.events, viaFrom.events]).toEqual([4, 4]);
   const other = run({ source: source(20), store: fakeStore(), another: () => false, start: after(9, '10') });
   await other.promise;
   expect(other.done).toHaveLength(1);
@@ -226,7 +226,7 @@ test('cursors that differ in text each time (nonce) give the same objects under 
   await promise;
   // 9 events, 2 a page, 2 pages an object: three objects, as in the first test.
   expect(done).toHaveLength(3);
-  expect(done[0]!.read.position.cursor).toMatch(/^4:\d+$/);
+  expect(done[0]!.position.cursor).toMatch(/^4:\d+$/);
   expect(nonce.puts.map((p) => p.key)).toEqual(stable.puts.map((p) => p.key));
   expect(await idsWritten(nonce.puts)).toEqual(await idsWritten(stable.puts));
   // A second read over the same stream hands out new cursor texts, and still the same keys.
@@ -234,7 +234,7 @@ test('cursors that differ in text each time (nonce) give the same objects under 
   const second = run({ source: nonceSource, store: again });
   await second.promise;
   expect(second.done).toHaveLength(3);
-  expect(second.done[0]!.read.position.cursor).not.toBe(done[0]!.read.position.cursor);
+  expect(second.done[0]!.position.cursor).not.toBe(done[0]!.position.cursor);
   expect(again.puts.map((p) => p.key)).toEqual(stable.puts.map((p) => p.key));
 });
 
@@ -265,11 +265,11 @@ test('a refused cursor is read again from atMs, and no event is written twice', 
   expect(src.refused[0]).toBe('expired');
   expect(src.refused.length).toBeGreaterThan(1);
   expect(done.length).toBeGreaterThan(0);
-  expect(done[0]!.read.cursorRefused).toBe(true);
-  expect(done[0]!.read.repeated).toBeGreaterThan(0);
+  expect(done[0]!.cursorRefused).toBe(true);
+  expect(done[0]!.repeated).toBeGreaterThan(0);
   expect(await idsWritten(s3.puts)).toEqual(range(3, 9));
-  expect(done.at(-1)!.read.caughtUp).toBe(true);
-  expect(done.at(-1)!.read.position).toMatchObject({ atMs: ms(8), idsAtMs: ['e8'] });
+  expect(done.at(-1)!.caughtUp).toBe(true);
+  expect(done.at(-1)!.position).toMatchObject({ atMs: ms(8), idsAtMs: ['e8'] });
 });
 
 test.each([
@@ -293,7 +293,7 @@ test('a last page without a cursor leaves a position read on from atMs, writing 
   const first = fakeStore();
   const one = run({ source: src, store: first });
   await one.promise;
-  const end = one.done.at(-1)!.read;
+  const end = one.done.at(-1)!;
   expect(end.caughtUp).toBe(true);
   expect(end.position).toEqual(after(4, null));
   expect(await idsWritten(first.puts)).toEqual(range(0, 5));
@@ -304,16 +304,16 @@ test('a last page without a cursor leaves a position read on from atMs, writing 
   await two.promise;
   expect(idle.puts).toHaveLength(0);
   expect(two.done.map((d) => d.key)).toEqual([null]);
-  expect(two.done[0]!.read.repeated).toBe(1);
-  expect(two.done[0]!.read.position).toMatchObject({ atMs: ms(4), idsAtMs: ['e4'] });
+  expect(two.done[0]!.repeated).toBe(1);
+  expect(two.done[0]!.position).toMatchObject({ atMs: ms(4), idsAtMs: ['e4'] });
 
   // New events arrive: the read goes on after e4.
   params.count = 11;
   const more = fakeStore();
-  const three = run({ source: src, store: more, start: two.done[0]!.read.position });
+  const three = run({ source: src, store: more, start: two.done[0]!.position });
   await three.promise;
   expect(await idsWritten(more.puts)).toEqual(range(5, 11));
-  expect(three.done.at(-1)!.read.position).toEqual(after(10, null));
+  expect(three.done.at(-1)!.position).toEqual(after(10, null));
   expect(more.puts.length).toBeGreaterThan(0);
   expect(more.puts[0]!.key).toBe(objectKey({ prefix: 'p/', ruleId: 'r', first: { id: 'e5', processedAtMs: ms(5) } }));
 });
@@ -323,11 +323,11 @@ test('an event without processedAt is kept, and does not move the position', asy
   const { promise, done } = run({ source: withoutProcessedAt(source(6), ['e2', 'e5']), store: s3 });
   await promise;
   expect(await idsWritten(s3.puts)).toEqual(range(0, 6));
-  expect(done.map((d) => d.read.body.events)).toEqual([4, 2]);
+  expect(done.map((d) => d.events)).toEqual([4, 2]);
   expect(s3.puts).toHaveLength(2);
   expect(await lines(s3.puts[0]!.body as Buffer)).toContain(JSON.stringify({ id: 'e2', attributes: { action: 'odd' } }));
   // The second object ends with e5, which has no processedAt: the position stays just after e4 (the cursor moves).
-  expect(done[1]!.read.position).toEqual(after(4, '6'));
+  expect(done[1]!.position).toEqual(after(4, '6'));
   expect(s3.puts[1]!.metadata).toMatchObject({ 'event-count': '2', 'last-processed-at': fakeEvent(4).attributes?.processedAt });
 });
 
@@ -341,8 +341,94 @@ test("an object whose first event lacks processedAt is named by its start's atMs
 });
 
 describe('readPages', () => {
-  const read = (params: { source: EventSource; start: StreamPosition; pageLimit: number; maxPages: number; maxEvents?: number }) =>
-    readPages({ ...params, compressor, connection, apiKey: 'k' });
+  const read = (params: {
+    source: EventSource;
+    start: StreamPosition;
+    pageLimit: number;
+    maxPages: number;
+    maxEvents?: number;
+    horizonMs?: number;
+    toMs?: number;
+  }) => readPages({ ...params, compressor, connection, apiKey: 'k' });
+
+  /** A stream over `events` (in order), showing each only once `visible(id)` says so; cursors are indexes into what was visible. */
+  function listSource(events: AuditEvent[], options: { visible?: (id: string) => boolean; shortEvery?: number; cursorEnd?: boolean } = {}) {
+    let served = 0;
+    return {
+      async fetchPage({ position, limit }: { position: StreamPosition; limit: number }): Promise<EventPage> {
+        const shown = events.filter((e) => options.visible?.(e.id) ?? true);
+        const ms = (e: AuditEvent) => Date.parse(String(e.attributes?.processedAt));
+        const from =
+          position.cursor !== null ? shown.findIndex((e) => e.id === position.cursor) + 1 : shown.findIndex((e) => ms(e) >= position.atMs);
+        const start = from < 0 ? shown.length : from;
+        served += 1;
+        const take = options.shortEvery && served % options.shortEvery === 0 ? Math.max(1, Math.floor(limit / 2)) : limit;
+        const page = shown.slice(start, start + take);
+        const last = page.at(-1) ?? shown[start - 1];
+        const end = start + page.length >= shown.length;
+        return {
+          events: page,
+          lines: page.map((e) => JSON.stringify(e)),
+          processedAtMs: page.map(ms),
+          nextCursor: end && options.cursorEnd === false ? null : (last?.id ?? null),
+        };
+      },
+    } satisfies EventSource;
+  }
+  const at = (id: string, msOffset: number): AuditEvent => ({
+    id,
+    attributes: { processedAt: new Date(BASE_MS + msOffset).toISOString() },
+  });
+
+  test('an event readable late, in the millisecond of the newest one and sorting before it, is collected once the window has passed', async () => {
+    // 'b' and 'a' share a millisecond; 'a' sorts before 'b' but becomes readable only later.
+    const events = [at('x', 0), at('a', 5_000), at('b', 5_000)];
+    let aVisible = false;
+    const src = listSource(events, { visible: (id) => id !== 'a' || aVisible });
+    // Polled 1 s after 'b' with a 2 s window: 'b' is not settled, so the read stops before it.
+    const first = await read({
+      source: src,
+      start: startPosition(BASE_MS),
+      pageLimit: 10,
+      maxPages: 3,
+      horizonMs: BASE_MS + 6_000 - 2_000,
+    });
+    expect(await lines(await first.body.finish())).toEqual([JSON.stringify(events[0])]);
+    expect(first.position).toEqual({ atMs: BASE_MS, idsAtMs: ['x'], cursor: null });
+    aVisible = true;
+    const second = await read({ source: src, start: first.position, pageLimit: 10, maxPages: 3, horizonMs: BASE_MS + 9_000 });
+    expect((await lines(await second.body.finish())).map((l) => (JSON.parse(l) as AuditEvent).id)).toEqual(['a', 'b']);
+  });
+
+  test('an event served out of order inside a page is kept, not dropped as written', async () => {
+    const events = [at('p', 0), at('r', 7), at('q', 6), at('s', 8)];
+    const got = await read({ source: listSource(events), start: startPosition(BASE_MS), pageLimit: 10, maxPages: 1 });
+    expect((await lines(await got.body.finish())).map((l) => (JSON.parse(l) as AuditEvent).id)).toEqual(['p', 'r', 'q', 's']);
+    expect(got.repeated).toBe(0);
+  });
+
+  test('a backfill window is read past short pages that carry a cursor, and ends at its `to` on our side', async () => {
+    const events = Array.from({ length: 12 }, (_, n) => at(`w${String(n).padStart(2, '0')}`, n * 1_000));
+    // Every second page is short; the cursors ignore the window (they run on past `to`).
+    const src = listSource(events, { shortEvery: 2 });
+    const got = await read({ source: src, start: startPosition(BASE_MS), pageLimit: 4, maxPages: 20, toMs: BASE_MS + 8_000 });
+    const ids = (await lines(await got.body.finish())).map((l) => (JSON.parse(l) as AuditEvent).id);
+    expect(ids).toEqual(events.slice(0, 9).map((e) => e.id));
+    expect(got.caughtUp).toBe(true);
+  });
+
+  test('a backfill window ends on a page without a next cursor', async () => {
+    const events = Array.from({ length: 5 }, (_, n) => at(`v${n}`, n * 1_000));
+    const got = await read({
+      source: listSource(events, { cursorEnd: false }),
+      start: startPosition(BASE_MS),
+      pageLimit: 3,
+      maxPages: 20,
+      toMs: BASE_MS + 60_000,
+    });
+    expect(got.body.events).toBe(5);
+    expect(got.caughtUp).toBe(true);
+  });
 
   test('maxEvents cuts a read mid-page just after the last event kept, and the next read goes on from there', async () => {
     const src = fakeSource({ count: 10 });
@@ -376,13 +462,13 @@ describe('readPages', () => {
     expect(texts).toEqual(range(0, 10).map((_, n) => JSON.stringify(fakeEvent(n))));
   });
 
-  test('a read from atMs asks for room past the events already written, and fails for a human only when a whole page is written ones', async () => {
+  test('a read from atMs asks for room past the events already written, and fails for a human only when a whole page is written ones and carries no cursor', async () => {
     // 501 events share one millisecond; the first 500 are written; a page holds at most 500.
     const atMs = BASE_MS;
     const ids = Array.from({ length: 501 }, (_, n) => `id${String(n).padStart(3, '0')}`);
     const events = ids.map((id) => ({ id, attributes: { processedAt: new Date(atMs).toISOString() } }));
     const limits: number[] = [];
-    const sameMs: EventSource = {
+    const sameMsSource = (cursors: boolean): EventSource => ({
       async fetchPage({ position, limit }) {
         limits.push(limit);
         const from = position.cursor === null ? 0 : Number(position.cursor);
@@ -391,18 +477,28 @@ describe('readPages', () => {
           events: page,
           lines: page.map((e) => JSON.stringify(e)),
           processedAtMs: page.map(() => atMs),
-          nextCursor: String(from + page.length),
+          nextCursor: cursors ? String(from + page.length) : null,
         };
       },
-    };
+    });
+    const sameMs = sameMsSource(true);
     // Two written at that millisecond: a page of 2 + 2 has room for two new ones.
     const fewWritten = await read({ source: sameMs, start: { atMs, idsAtMs: ids.slice(0, 2), cursor: null }, pageLimit: 2, maxPages: 1 });
     expect(limits).toEqual([4]);
     expect(fewWritten.first?.id).toBe('id002');
     expect(fewWritten.body.events).toBe(2);
-    const stuck = read({ source: sameMs, start: { atMs, idsAtMs: ids.slice(0, 500), cursor: null }, pageLimit: 2, maxPages: 3 });
+    const stuck = read({
+      source: sameMsSource(false),
+      start: { atMs, idsAtMs: ids.slice(0, 500), cursor: null },
+      pageLimit: 2,
+      maxPages: 3,
+    });
     await expect(stuck).rejects.toBeInstanceOf(ApplicationFailure);
     await expect(stuck).rejects.toMatchObject({ type: ErrorType.StuckAtMillisecond, nonRetryable: true });
+    // A page of written ones that carries a cursor is not stuck: the read follows the cursor past them.
+    const passed = await read({ source: sameMs, start: { atMs, idsAtMs: ids.slice(0, 500), cursor: null }, pageLimit: 2, maxPages: 3 });
+    expect(passed.first?.id).toBe('id500');
+    expect(passed.repeated).toBe(500);
     // With the cursor, the same place reads on.
     const byCursor = await read({ source: sameMs, start: { atMs, idsAtMs: ids.slice(0, 500), cursor: '500' }, pageLimit: 2, maxPages: 3 });
     expect(byCursor.first?.id).toBe('id500');

@@ -1,4 +1,12 @@
-import { alreadyWritten, comparePositions, normalizeState, positionAfter, startPosition } from '../../src/model/position';
+import {
+  alreadyWritten,
+  comparePositions,
+  normalizeState,
+  positionAfter,
+  positionAfterEvents,
+  samePlace,
+  startPosition,
+} from '../../src/model/position';
 import { addObject, afterObject, emptyBatch, jumpTo, moved, stateAfter, type ObjectStep } from '../../src/model/state';
 import { MAX_KEYS_IN_RESULT, type CollectState, type StreamPosition } from '../../src/model/types';
 
@@ -41,26 +49,38 @@ describe('alreadyWritten', () => {
 
   it('an ID written at atMs is already written, on any read', () => {
     for (const fromRead of [true, false]) {
-      expect(alreadyWritten({ position, id: 'a', processedAtMs: T, fromRead })).toBe(true);
-      expect(alreadyWritten({ position, id: 'b', processedAtMs: T, fromRead })).toBe(true);
+      expect(alreadyWritten({ pageStart: position, position, id: 'a', processedAtMs: T, fromRead })).toBe(true);
+      expect(alreadyWritten({ pageStart: position, position, id: 'b', processedAtMs: T, fromRead })).toBe(true);
     }
   });
 
   it('another ID at atMs is not', () => {
-    for (const fromRead of [true, false]) expect(alreadyWritten({ position, id: 'c', processedAtMs: T, fromRead })).toBe(false);
+    for (const fromRead of [true, false])
+      expect(alreadyWritten({ pageStart: position, position, id: 'c', processedAtMs: T, fromRead })).toBe(false);
   });
 
   it('an event before atMs is already written on a read from atMs, but not on a cursor read', () => {
-    expect(alreadyWritten({ position, id: 'z', processedAtMs: T - 1, fromRead: true })).toBe(true);
-    expect(alreadyWritten({ position, id: 'z', processedAtMs: T - 1, fromRead: false })).toBe(false);
+    expect(alreadyWritten({ pageStart: position, position, id: 'z', processedAtMs: T - 1, fromRead: true })).toBe(true);
+    expect(alreadyWritten({ pageStart: position, position, id: 'z', processedAtMs: T - 1, fromRead: false })).toBe(false);
   });
 
   it('an event after atMs is not, on any read', () => {
-    for (const fromRead of [true, false]) expect(alreadyWritten({ position, id: 'a', processedAtMs: T + 1, fromRead })).toBe(false);
+    for (const fromRead of [true, false])
+      expect(alreadyWritten({ pageStart: position, position, id: 'a', processedAtMs: T + 1, fromRead })).toBe(false);
+  });
+
+  it('an event served out of order inside a page is compared with where the page began, not the running position', () => {
+    const pageStart = pos(T, ['a'], null);
+    const running = pos(T + 7, ['x'], null);
+    expect(alreadyWritten({ pageStart, position: running, id: 'y', processedAtMs: T + 6, fromRead: true })).toBe(false);
+    expect(alreadyWritten({ pageStart, position: running, id: 'a', processedAtMs: T, fromRead: true })).toBe(true);
+    expect(alreadyWritten({ pageStart, position: running, id: 'z', processedAtMs: T - 1, fromRead: true })).toBe(true);
+    expect(alreadyWritten({ pageStart, position: running, id: 'x', processedAtMs: T + 7, fromRead: true })).toBe(true);
   });
 
   it('an event without processedAt is never taken as written', () => {
-    for (const fromRead of [true, false]) expect(alreadyWritten({ position, id: 'a', processedAtMs: undefined, fromRead })).toBe(false);
+    for (const fromRead of [true, false])
+      expect(alreadyWritten({ pageStart: position, position, id: 'a', processedAtMs: undefined, fromRead })).toBe(false);
   });
 });
 
@@ -82,6 +102,23 @@ describe('positionAfter', () => {
     expect(positionAfter(p, { id: 'x', processedAtMs: T - 1 })).toEqual(p);
   });
 
+  it('an ID already recorded at the millisecond is not counted again', () => {
+    const p = pos(T, ['a', 'b'], null);
+    expect(positionAfter(p, { id: 'a', processedAtMs: T })).toEqual(p);
+  });
+
+  it("positionAfterEvents folds an object's events from its start, without a cursor", () => {
+    const start = pos(T, ['a'], 'c');
+    const events = [
+      { id: 'b', processedAtMs: T },
+      { id: 'x', processedAtMs: T + 5 },
+      { id: 'y', processedAtMs: T + 5 },
+    ];
+    expect(positionAfterEvents(start, events)).toEqual(pos(T + 5, ['x', 'y'], null));
+    expect(samePlace(pos(T + 5, ['y', 'x'], 'q'), pos(T + 5, ['x', 'y'], null))).toBe(true);
+    expect(samePlace(pos(T + 5, ['x'], null), pos(T + 5, ['x', 'y'], null))).toBe(false);
+  });
+
   it('each event read moves the position ahead of where it was', () => {
     let p = startPosition(T);
     for (const [id, ms] of [
@@ -92,7 +129,7 @@ describe('positionAfter', () => {
     ] as const) {
       const next = positionAfter(p, { id, processedAtMs: ms });
       expect(comparePositions(next, p)).toBeGreaterThan(0);
-      expect(alreadyWritten({ position: next, id, processedAtMs: ms, fromRead: true })).toBe(true);
+      expect(alreadyWritten({ pageStart: p, position: next, id, processedAtMs: ms, fromRead: true })).toBe(true);
       p = next;
     }
   });

@@ -3,9 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ErrorType, classifyS3Error } from '../../common/errors';
+import { PROBE_PREFIX } from '../../model/types';
+import { PROBE_KEY, honoursConditionalWrites } from '../../storage/conditional-writes';
+import { createS3Store } from '../../storage/s3';
 import { adviceFrom, fail, pass, warn, type CheckResult } from './result';
-
-export const PROBE_PREFIX = '_audit-collect/probe/';
 
 type Outcome = { ok: true } | { ok: false; denied: boolean; code: string; message: string };
 
@@ -54,6 +55,8 @@ export async function checkBucket(params: { s3: S3Client; bucket: string; probeI
         ),
   ];
 
+  if (put.ok) results.push(await checkConditionalWrites({ s3, bucket, name: name('conditional writes') }));
+
   const get = await attempt({ bucket, key, reading: true, send: () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })) });
   // Without the probe (its PutObject was denied), "no such key" shows that reading is allowed.
   const readable = get.ok || (!put.ok && get.code === 'NoSuchKey');
@@ -94,4 +97,29 @@ export async function checkBucket(params: { s3: S3Client; bucket: string; probeI
     );
   } else results.push(fail(name('s3:DeleteObject'), remove.message));
   return results;
+}
+
+/**
+ * The write-once objects and the fenced checkpoint need `If-None-Match: *` honoured. Without it the
+ * worker refuses the bucket unless AUDIT_COLLECT_ALLOW_UNFENCED_WRITES accepts the weaker guarantee.
+ */
+async function checkConditionalWrites(params: { s3: S3Client; bucket: string; name: string }): Promise<CheckResult> {
+  const { bucket, name } = params;
+  try {
+    if (await honoursConditionalWrites({ store: createS3Store(params.s3), bucket }))
+      return pass(
+        name,
+        `a second If-None-Match: * PutObject of s3://${bucket}/${PROBE_KEY} was refused (412): objects are written once, the checkpoint is fenced`,
+      );
+  } catch (error) {
+    return fail(name, adviceFrom((error as Error).message));
+  }
+  const accepted = /^(true|1)$/.test(process.env.AUDIT_COLLECT_ALLOW_UNFENCED_WRITES ?? '');
+  const what = `this S3 server ignores If-None-Match (a second write-once PutObject of ${PROBE_KEY} succeeded), so two writers of a rule could overwrite each other's objects and checkpoint`;
+  return accepted
+    ? warn(name, `${what}; accepted by AUDIT_COLLECT_ALLOW_UNFENCED_WRITES=true`)
+    : fail(
+        name,
+        `${what}. Use a server with conditional writes (AWS S3, MinIO, R2, GCS, versitygw), or set AUDIT_COLLECT_ALLOW_UNFENCED_WRITES=true on the worker to accept the risk`,
+      );
 }
