@@ -32,12 +32,21 @@ Options:
                       open-ended stream instead of a tail cursor
   --cursor-ttl SECONDS
                       refuse cursors older than this with 400 ADMIN-400-1; 0 is never (default 0)
+  --visibility-delay-ms N
+                      each event becomes readable only at processedAt + d, d drawn per
+                      event in [0, N] (default 0)
+  --out-of-order-in-page
+                      swap every 7th adjacent pair of different processedAt in a page
+  --cursor-drops-to   cursors leave out the request's to, so they run on to the tail
+  --short-pages       every 3rd events-stream page holds half of limit, with a cursor
   -h, --help          this text
 
-Control (for tests and demos): POST /_sim/orgs/{orgId}/events {"count":N,"lateFraction":0.1,"atLastMillisecond":false},
-GET /_sim/orgs/{orgId}/events (NDJSON), POST|DELETE /_sim/faults, POST /_sim/keys/{key}/revoke|restore,
+Control (for tests and demos): POST /_sim/orgs/{orgId}/events {"count":N,"lateFraction":0.1,"atLastMillisecond":false,
+"sameMillisecond":false}, GET /_sim/orgs/{orgId}/events (NDJSON), GET /_sim/orgs/{orgId}/dump (NDJSON: id,
+processedAtMs, visibleAtMs in stream order), POST|DELETE /_sim/faults, POST /_sim/keys/{key}/revoke|restore,
 POST /_sim/settings {"rateLimitPerMinute":N,"windowOn":"time","cursorNonce":false,"nullTail":true,
-"cursorTtlMs":N}, GET /_sim/stats.`;
+"cursorTtlMs":N,"visibilityDelayMs":N,"outOfOrderInPage":true,"cursorDropsTo":true,"shortPagesMidWindow":true},
+GET /_sim/stats.`;
 
 function int(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -66,6 +75,10 @@ async function main() {
         'cursor-nonce': { type: 'string' },
         'null-tail': { type: 'boolean' },
         'cursor-ttl': { type: 'string' },
+        'visibility-delay-ms': { type: 'string' },
+        'out-of-order-in-page': { type: 'boolean' },
+        'cursor-drops-to': { type: 'boolean' },
+        'short-pages': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -106,6 +119,10 @@ async function main() {
     cursorNonce: cursorNonce === 'on',
     nullTail: values['null-tail'] ?? false,
     cursorTtlMs,
+    visibilityDelayMs: int('visibility-delay-ms', values['visibility-delay-ms'], 0),
+    outOfOrderInPage: values['out-of-order-in-page'] ?? false,
+    cursorDropsTo: values['cursor-drops-to'] ?? false,
+    shortPagesMidWindow: values['short-pages'] ?? false,
   });
   console.log(
     `Atlassian simulator listening on ${values.host ? `http://${values.host}:${new URL(sim.url).port}` : sim.url} (org ${orgId}${orgCount > 1 ? ` and ${orgCount - 1} more` : ''})`,

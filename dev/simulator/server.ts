@@ -3,7 +3,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { OrgLog, decodeCursor, encodeCursor, type StoredEvent, type StreamCursor } from './store';
+import { OrgLog, decodeCursor, encodeCursor, isVisible, visibleAtMs, type StoredEvent, type StreamCursor, type Visibility } from './store';
+import { QUIRKS_OFF, isWholeMs, quirksError, shortPageLimit, swapAdjacentPairs, withQuirks } from './quirks';
 
 export interface SimOrg {
   orgId: string;
@@ -34,6 +35,11 @@ export interface SimulatorOptions {
    * Cursors carry their issue time only while this is set; those issued without one never expire.
    */
   cursorTtlMs?: number;
+  /** See `StreamQuirks`: all off by default, each settable at run time through POST /_sim/settings. */
+  visibilityDelayMs?: number;
+  outOfOrderInPage?: boolean;
+  cursorDropsTo?: boolean;
+  shortPagesMidWindow?: boolean;
 }
 
 export type Fault =
@@ -79,10 +85,6 @@ function applicationError(status: number, code: string, title: string, detail: s
 
 const invalidCursor = () => applicationError(400, 'ADMIN-400-1', 'Invalid page cursor', 'The cursor provided is invalid or has expired.');
 
-function isTtl(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   const now = options.now ?? Date.now;
   const seed = options.seed ?? 42;
@@ -104,7 +106,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   let cursorNonce = options.cursorNonce ?? true;
   let nullTail = options.nullTail ?? false;
   let cursorTtlMs = options.cursorTtlMs ?? 0;
-  if (!isTtl(cursorTtlMs)) throw new Error(`simulator: cursorTtlMs must be a whole number of milliseconds >= 0, not ${cursorTtlMs}`);
+  if (!isWholeMs(cursorTtlMs)) throw new Error(`simulator: cursorTtlMs must be a whole number of milliseconds >= 0, not ${cursorTtlMs}`);
+  const startQuirks = quirksError({ ...options });
+  if (startQuirks) throw new Error(`simulator: ${startQuirks}`);
+  let quirks = withQuirks(QUIRKS_OFF, { ...options });
+  const pagesServed = new Map<string, number>();
   const retentionMs = (options.retentionDays ?? 180) * 86_400_000;
   let faults: Fault[] = [];
   const windows = new Map<string, { minute: string; count: number }>();
@@ -188,6 +194,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     return { ...(cursorTtlMs > 0 ? { t: now() } : {}), ...(cursorNonce ? { n: randomBytes(9).toString('base64url') } : {}) };
   }
 
+  function visibility(): Visibility | undefined {
+    return quirks.visibilityDelayMs > 0 ? { nowMs: now(), delayMs: quirks.visibilityDelayMs } : undefined;
+  }
+
+  /** The page size this request gets: `limit`, or less for a short page while short pages are on. */
+  function pageLimit(orgId: string, limit: number): number {
+    if (!quirks.shortPagesMidWindow) return limit;
+    const pageNumber = (pagesServed.get(orgId) ?? 0) + 1;
+    pagesServed.set(orgId, pageNumber);
+    return shortPageLimit({ limit, pageNumber });
+  }
+
   function expired(issuedAt: number | undefined): boolean {
     return cursorTtlMs > 0 && issuedAt !== undefined && now() - issuedAt > cursorTtlMs;
   }
@@ -251,13 +269,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       cursor = { v: 1, org: orgId, sort, from: clampedFrom, to, p: sort === 'asc' ? (clampedFrom ?? 0) : Number.MAX_SAFE_INTEGER, i: '' };
     }
     log.expire(now() - retentionMs);
-    const { page, exhausted } = log.streamPage({ cursor, limit, windowOn });
+    const size = pageLimit(orgId, limit);
+    const { page, exhausted } = log.streamPage({ cursor, limit: size, windowOn, visibility: visibility() });
     const last = page.at(-1);
     const position = last ? { ...cursor, p: last.processedAtMs, i: last.id } : cursor;
     // A full page always carries a cursor; an open-ended stream carries a tail cursor unless nullTail.
-    const end = page.length < limit && (cursor.to !== null ? exhausted : nullTail);
-    const next = end ? null : encodeCursor({ ...position, ...issueFields() });
-    send(res, 200, pageBody({ events: page, orgId, selfQuery: url.searchParams.toString(), next, path: 'events-stream' }), headers);
+    const end = page.length < size && (cursor.to !== null ? exhausted : nullTail);
+    const next = end ? null : encodeCursor({ ...position, ...(quirks.cursorDropsTo ? { to: null } : {}), ...issueFields() });
+    const events = quirks.outOfOrderInPage ? swapAdjacentPairs(page) : page;
+    send(res, 200, pageBody({ events, orgId, selfQuery: url.searchParams.toString(), next, path: 'events-stream' }), headers);
   }
 
   function eventsQuery(res: http.ServerResponse, orgId: string, url: URL, log: OrgLog, headers: Record<string, string>) {
@@ -304,11 +324,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
             .filter((e) => !q || e.json.toLowerCase().includes(q))
             .sort((a, b) => b.timeMs - a.timeMs || (a.id < b.id ? -1 : 1));
     queryCache = { key: cacheKey, matching };
-    const page = matching.slice(offset, offset + limit).map((e) => {
+    const seen = visibility();
+    const visible = seen ? matching.filter((e) => isVisible(e, seen)) : matching;
+    const page = visible.slice(offset, offset + limit).map((e) => {
       const { processedAt: _drop, ...attributes } = e.event.attributes;
       return { ...e, json: JSON.stringify({ ...e.event, attributes, relations: null }) };
     });
-    const more = offset + limit < matching.length;
+    const more = offset + limit < visible.length;
     const next = more
       ? Buffer.from(JSON.stringify({ org: orgId, offset: offset + limit, q: query.toString(), ...issueFields() })).toString('base64url')
       : null;
@@ -318,25 +340,31 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   async function control(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
     const body = await readJson(req);
     const parts = url.pathname.split('/').filter(Boolean); // ['_sim', ...]
-    const orgId = parts[1] === 'orgs' && parts[3] === 'events' ? parts[2] : undefined;
-    if (req.method === 'POST' && orgId !== undefined) {
-      const log = logs.get(orgId);
-      if (!log) return send(res, 404, { error: `unknown org ${orgId}` });
+    const orgId = parts[1] === 'orgs' && (parts[3] === 'events' || parts[3] === 'dump') ? parts[2] : undefined;
+    const log = orgId !== undefined ? logs.get(orgId) : undefined;
+    if (orgId !== undefined && !log) return send(res, 404, { error: `unknown org ${orgId}` });
+    if (req.method === 'POST' && log && parts[3] === 'events') {
+      if (body.atLastMillisecond === true && body.sameMillisecond === true)
+        return send(res, 400, { error: 'atLastMillisecond and sameMillisecond exclude each other' });
       const added = log.append({
         count: Number(body.count ?? 1),
         nowMs: now(),
         lateFraction: Number(body.lateFraction ?? 0),
         lateMs: Number(body.lateMs ?? 3_600_000),
         atLastMillisecond: body.atLastMillisecond === true,
+        sameMillisecond: body.sameMillisecond === true,
       });
       return send(res, 200, { appended: added.length, ids: added.map((e) => e.id) });
     }
-    if (req.method === 'GET' && orgId !== undefined) {
-      const log = logs.get(orgId);
-      if (!log) return send(res, 404, { error: `unknown org ${orgId}` });
+    if (req.method === 'GET' && log) {
+      const line =
+        parts[3] === 'dump'
+          ? (e: StoredEvent) =>
+              JSON.stringify({ id: e.id, processedAtMs: e.processedAtMs, visibleAtMs: visibleAtMs(e, quirks.visibilityDelayMs) })
+          : (e: StoredEvent) => e.json;
       res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
       // Honours backpressure: a million events need not sit in the socket's buffer at once.
-      for (const e of log.events) if (!res.write(e.json + '\n')) await new Promise((resolve) => res.once('drain', resolve));
+      for (const e of log.events) if (!res.write(line(e) + '\n')) await new Promise((resolve) => res.once('drain', resolve));
       return res.end();
     }
     if (parts[1] === 'faults') {
@@ -358,8 +386,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       if (body.windowOn === 'time' || body.windowOn === 'processedAt') windowOn = body.windowOn;
       if (typeof body.cursorNonce === 'boolean') cursorNonce = body.cursorNonce;
       if (typeof body.nullTail === 'boolean') nullTail = body.nullTail;
-      if (isTtl(body.cursorTtlMs)) cursorTtlMs = body.cursorTtlMs;
-      return send(res, 200, { rateLimitPerMinute, windowOn, cursorNonce, nullTail, cursorTtlMs });
+      if (isWholeMs(body.cursorTtlMs)) cursorTtlMs = body.cursorTtlMs;
+      quirks = withQuirks(quirks, body);
+      return send(res, 200, { rateLimitPerMinute, windowOn, cursorNonce, nullTail, cursorTtlMs, ...quirks });
     }
     if (req.method === 'GET' && parts[1] === 'stats') return send(res, 200, stats);
     send(res, 404, { error: 'unknown control path' });
@@ -437,13 +466,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   };
 }
 
-/** Why the cursor settings in a POST /_sim/settings body are unusable, if they are; nothing is applied then. */
+/** Why the cursor and quirk settings in a POST /_sim/settings body are unusable, if they are; nothing is applied then. */
 function settingsError(body: Record<string, unknown>): string | undefined {
   for (const name of ['cursorNonce', 'nullTail'] as const) {
     if (body[name] !== undefined && typeof body[name] !== 'boolean') return `${name} must be true or false`;
   }
-  if (body.cursorTtlMs !== undefined && !isTtl(body.cursorTtlMs)) return 'cursorTtlMs must be a whole number of milliseconds >= 0';
-  return undefined;
+  if (body.cursorTtlMs !== undefined && !isWholeMs(body.cursorTtlMs)) return 'cursorTtlMs must be a whole number of milliseconds >= 0';
+  return quirksError(body);
 }
 
 async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {

@@ -8,6 +8,23 @@ export interface StoredEvent {
   timeMs: number;
   json: string;
   event: SimEvent;
+  /** A uniform draw in [0, 1) that places the event's visibility within the delay (see `visibleAtMs`). */
+  visibilityDraw: number;
+}
+
+/** When the event becomes readable: `processedAt + d`, d uniform in [0, delayMs] by the event's own draw. */
+export function visibleAtMs(event: StoredEvent, delayMs: number): number {
+  return event.processedAtMs + Math.floor(event.visibilityDraw * (delayMs + 1));
+}
+
+/** Who may see what at `nowMs`; events not yet visible are served as if they did not exist. */
+export interface Visibility {
+  nowMs: number;
+  delayMs: number;
+}
+
+export function isVisible(event: StoredEvent, visibility: Visibility | undefined): boolean {
+  return visibility === undefined || visibility.delayMs === 0 || visibleAtMs(event, visibility.delayMs) <= visibility.nowMs;
 }
 
 export interface StreamCursor {
@@ -49,16 +66,19 @@ function compare(aMs: number, aId: string, bMs: number, bId: string): number {
 export class OrgLog {
   readonly events: StoredEvent[] = [];
   private readonly random: Random;
+  // Its own sequence, so the events themselves are the same whether or not visibility is delayed.
+  private readonly visibilityRandom: Random;
   readonly identity: EventIdentity;
 
   constructor(params: { orgId: string; seed: number }) {
     this.random = seededRandom(params.seed);
+    this.visibilityRandom = seededRandom(params.seed + 2);
     this.identity = { orgId: params.orgId, siteId: uuid(seededRandom(params.seed + 1)) };
   }
 
   private add(timeMs: number, processedAtMs: number): StoredEvent {
     const event = makeEvent({ random: this.random, org: this.identity, timeMs, processedAtMs });
-    return { id: event.id, processedAtMs, timeMs, json: JSON.stringify(event), event };
+    return { id: event.id, processedAtMs, timeMs, json: JSON.stringify(event), event, visibilityDraw: this.visibilityRandom() };
   }
 
   /** `count` events processed over `[endMs - spanMs, endMs]`, a share of them long after they happened. */
@@ -77,11 +97,22 @@ export class OrgLog {
    * New arrivals: processed now (never before what is already in the log), a share of them with
    * event times long before (`lateMs`), as when Atlassian processes a backlog. With
    * `atLastMillisecond`, they share the processedAt of the log's last event (the API's order within
-   * a millisecond is by ID, so some may sort before events already served).
+   * a millisecond is by ID, so some may sort before events already served). With `sameMillisecond`,
+   * they all share one fresh millisecond, after every event already in the log.
    */
-  append(params: { count: number; nowMs: number; lateFraction: number; lateMs: number; atLastMillisecond?: boolean }): StoredEvent[] {
+  append(params: {
+    count: number;
+    nowMs: number;
+    lateFraction: number;
+    lateMs: number;
+    atLastMillisecond?: boolean;
+    sameMillisecond?: boolean;
+  }): StoredEvent[] {
+    if (params.atLastMillisecond && params.sameMillisecond)
+      throw new Error('append: atLastMillisecond and sameMillisecond exclude each other');
     const added: StoredEvent[] = [];
     const last = this.events.at(-1)?.processedAtMs ?? 0;
+    const oneMillisecond = params.atLastMillisecond || params.sameMillisecond;
     let processedAtMs = params.atLastMillisecond && last > 0 ? last : Math.max(params.nowMs, last + 1);
     for (let n = 0; n < params.count; n++) {
       const late = this.random() < params.lateFraction;
@@ -91,7 +122,7 @@ export class OrgLog {
       const stored = this.add(timeMs, processedAtMs);
       added.push(stored);
       this.events.push(stored);
-      if (!params.atLastMillisecond && this.random() < 0.7) processedAtMs += 1;
+      if (!oneMillisecond && this.random() < 0.7) processedAtMs += 1;
     }
     this.events.sort((a, b) => compare(a.processedAtMs, a.id, b.processedAtMs, b.id));
     return added;
@@ -103,7 +134,6 @@ export class OrgLog {
     if (keepFrom > 0) this.events.splice(0, keepFrom);
   }
 
-  /** Index of the first event with processedAt >= ms. */
   /** The event at an index the caller knows is in range. */
   private event(index: number): StoredEvent {
     const e = this.events[index];
@@ -111,6 +141,7 @@ export class OrgLog {
     return e;
   }
 
+  /** Index of the first event with processedAt >= ms. */
   private lowerBound(ms: number): number {
     let lo = 0;
     let hi = this.events.length;
@@ -131,16 +162,16 @@ export class OrgLog {
 
   /**
    * One page of the stream after `cursor`'s position within its window, filtering the window on
-   * processedAt (or on event time when `windowOn` is 'time').
+   * processedAt (or on event time when `windowOn` is 'time'). Events not yet visible are skipped.
    */
-  streamPage(params: { cursor: StreamCursor; limit: number; windowOn: 'processedAt' | 'time' }): {
+  streamPage(params: { cursor: StreamCursor; limit: number; windowOn: 'processedAt' | 'time'; visibility?: Visibility }): {
     page: StoredEvent[];
     exhausted: boolean;
   } {
     const { cursor, limit } = params;
     const inWindow = (e: StoredEvent) => {
       const at = params.windowOn === 'time' ? e.timeMs : e.processedAtMs;
-      return (cursor.from === null || at >= cursor.from) && (cursor.to === null || at <= cursor.to);
+      return (cursor.from === null || at >= cursor.from) && (cursor.to === null || at <= cursor.to) && isVisible(e, params.visibility);
     };
     const page: StoredEvent[] = [];
     if (cursor.sort === 'asc') {

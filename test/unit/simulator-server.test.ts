@@ -1,5 +1,5 @@
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../dev/simulator/server';
-import { decodeCursor } from '../../dev/simulator/store';
+import { decodeCursor, visibleAtMs } from '../../dev/simulator/store';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 const KEY = 'test-key';
@@ -200,7 +200,17 @@ describe('POST /_sim/settings', () => {
     const changed = await settings(sim, { cursorNonce: false, nullTail: true, cursorTtlMs: 1_000 });
     expect(changed).toEqual({
       status: 200,
-      body: { rateLimitPerMinute: 0, windowOn: 'processedAt', cursorNonce: false, nullTail: true, cursorTtlMs: 1_000 },
+      body: {
+        rateLimitPerMinute: 0,
+        windowOn: 'processedAt',
+        cursorNonce: false,
+        nullTail: true,
+        cursorTtlMs: 1_000,
+        visibilityDelayMs: 0,
+        outOfOrderInPage: false,
+        cursorDropsTo: false,
+        shortPagesMidWindow: false,
+      },
     });
     const [a, b] = [await page({ sim, query: { limit: '10' } }), await page({ sim, query: { limit: '10' } })];
     expect(cursorOf(a)).toBe(cursorOf(b));
@@ -243,4 +253,172 @@ test.each([
   const { status, body } = await get({ sim, path, query: { limit } });
   expect(status).toBe(400);
   expect(body.errors[0]).toMatchObject({ code: 'ADMIN-400-19', detail: 'limit must be an integer from 1 to 500.' });
+});
+
+interface Appended {
+  appended?: number;
+  ids?: string[];
+  error?: string;
+}
+
+async function append(sim: Simulator, body: Record<string, unknown>): Promise<{ status: number; body: Appended }> {
+  const res = await fetch(`${sim.url}/_sim/orgs/${ORG}/events`, { method: 'POST', body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as Appended };
+}
+
+/** Follows meta.next from a first query until the stream ends or `maxPages`; every page, in order. */
+async function follow(params: { sim: Simulator; query: Record<string, string>; maxPages?: number }): Promise<Page[]> {
+  const pages = [await page(params)];
+  while (pages.length < (params.maxPages ?? 100)) {
+    const last = pages.at(-1)!;
+    if (last.meta.next === null || (last.data.length === 0 && params.query.to === undefined)) break;
+    pages.push(await page({ sim: params.sim, query: { cursor: last.meta.next, limit: params.query.limit ?? '200' } }));
+  }
+  return pages;
+}
+
+const logOf = (sim: Simulator) => sim.logs.get(ORG)!;
+
+describe('visibilityDelayMs', () => {
+  it('serves an event only from processedAt + d; a reader whose cursor passed T + 1 meanwhile never sees the one at T', async () => {
+    const clock = { ms: T0 };
+    const sim = await start({ events: 20, clock, visibilityDelayMs: 1_000, cursorNonce: false });
+    const tail = (await follow({ sim, query: { limit: '50' } })).at(-1)!;
+    expect(ids(tail)).toEqual([]);
+
+    const T = T0 + 5_000;
+    clock.ms = T;
+    const [lateId] = (await append(sim, { count: 1, sameMillisecond: true })).body.ids!;
+    clock.ms = T + 1;
+    const [earlyId] = (await append(sim, { count: 1, sameMillisecond: true })).body.ids!;
+    const late = logOf(sim).events.find((e) => e.id === lateId)!;
+    const early = logOf(sim).events.find((e) => e.id === earlyId)!;
+    Object.assign(late, { visibilityDraw: 0.5 });
+    Object.assign(early, { visibilityDraw: 0 });
+    expect([visibleAtMs(late, 1_000), visibleAtMs(early, 1_000)]).toEqual([T + 500, T + 1]);
+
+    const polled = await page({ sim, query: { cursor: cursorOf(tail), limit: '50' } });
+    expect(ids(polled)).toEqual([earlyId]);
+    clock.ms = T + 499;
+    expect(ids(await page({ sim, query: { cursor: cursorOf(tail), limit: '50' } }))).toEqual([earlyId]);
+    clock.ms = T + 500;
+    expect(ids(await page({ sim, query: { cursor: cursorOf(tail), limit: '50' } }))).toEqual([lateId, earlyId]);
+    // Behind the poller's cursor now: it will never be served to it.
+    expect(ids(await page({ sim, query: { cursor: cursorOf(polled), limit: '50' } }))).toEqual([]);
+  });
+
+  it('also hides events from /events, and the dump lists every event with when it becomes visible', async () => {
+    const clock = { ms: T0 };
+    const sim = await start({ events: 10, clock, visibilityDelayMs: 60_000 });
+    await append(sim, { count: 20 });
+    const visible = logOf(sim).events.filter((e) => visibleAtMs(e, 60_000) <= T0);
+    expect(visible.length).toBeGreaterThanOrEqual(10);
+    expect(visible.length).toBeLessThan(30);
+    const { body } = await get({ sim, path: 'events', query: { limit: '100' } });
+    expect(body.data.map((e: { id: string }) => e.id).sort()).toEqual(visible.map((e) => e.id).sort());
+
+    const dump = (await (await fetch(`${sim.url}/_sim/orgs/${ORG}/dump`)).text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(dump).toEqual(logOf(sim).events.map((e) => ({ id: e.id, processedAtMs: e.processedAtMs, visibleAtMs: visibleAtMs(e, 60_000) })));
+    expect(dump).toHaveLength(30);
+  });
+
+  it('is set at run time, and refused at start when not whole milliseconds', async () => {
+    const clock = { ms: T0 };
+    const sim = await start({ events: 0, clock });
+    await append(sim, { count: 50 });
+    expect(ids(await page({ sim, query: { limit: '100' } }))).toHaveLength(50);
+    expect((await settings(sim, { visibilityDelayMs: 10_000 })).body.visibilityDelayMs).toBe(10_000);
+    expect(ids(await page({ sim, query: { limit: '100' } })).length).toBeLessThan(50);
+    clock.ms += 10_100;
+    expect(ids(await page({ sim, query: { limit: '100' } }))).toHaveLength(50);
+    await expect(startSimulator({ orgs: [], visibilityDelayMs: -5 })).rejects.toThrow(
+      'simulator: visibilityDelayMs must be a whole number of milliseconds >= 0',
+    );
+  });
+});
+
+describe('outOfOrderInPage', () => {
+  it('puts some T+n+1 before T+n in a page, and the cursor still goes on after the page greatest event', async () => {
+    const sim = await start({ events: 100, outOfOrderInPage: true });
+    const inOrder = logOf(sim).events.map((e) => e.id);
+    const pages = await follow({ sim, query: { limit: '20' } });
+    const served = pages.flatMap(ids);
+    expect([...served].sort()).toEqual([...inOrder].sort());
+    expect(served).toHaveLength(100);
+    expect(served).not.toEqual(inOrder);
+
+    const first = pages[0]!.data.map((e) => logOf(sim).events.find((s) => s.id === e.id)!.processedAtMs);
+    expect(first.some((t, n) => n > 0 && t < first[n - 1]!)).toBe(true);
+    expect(new Set(ids(pages[0]!))).toEqual(new Set(inOrder.slice(0, 20)));
+    expect(new Set(ids(pages[1]!))).toEqual(new Set(inOrder.slice(20, 40)));
+  });
+});
+
+describe('cursorDropsTo', () => {
+  it('hands out cursors without the request `to`, so following them runs past the window', async () => {
+    const sim = await start({ events: 60, cursorDropsTo: true });
+    const events = logOf(sim).events;
+    const to = events[29]!.processedAtMs;
+    const pages = await follow({ sim, query: { from: '0', to: String(to), limit: '10' }, maxPages: 10 });
+    expect(decodeCursor(cursorOf(pages[0]!), ORG)).toMatchObject({ to: null });
+    expect(pages.flatMap(ids)).toEqual(events.map((e) => e.id));
+
+    await settings(sim, { cursorDropsTo: false });
+    const inWindow = await follow({ sim, query: { from: '0', to: String(to), limit: '10' }, maxPages: 10 });
+    expect(inWindow.flatMap(ids)).toEqual(events.slice(0, 30).map((e) => e.id));
+    expect(inWindow.at(-1)!.meta.next).toBeNull();
+  });
+});
+
+describe('shortPagesMidWindow', () => {
+  it('serves every 3rd page half full with a cursor, and the window continues after it', async () => {
+    const sim = await start({ events: 100, shortPagesMidWindow: true });
+    const events = logOf(sim).events;
+    const to = events[79]!.processedAtMs;
+    const pages = await follow({ sim, query: { from: '0', to: String(to), limit: '10' } });
+    expect(pages.map((p) => p.data.length).slice(0, 6)).toEqual([10, 10, 5, 10, 10, 5]);
+    expectTailCursor(pages[2]!);
+    expect(pages.flatMap(ids)).toEqual(events.slice(0, 80).map((e) => e.id));
+    expect(pages.at(-1)!.meta.next).toBeNull();
+  });
+});
+
+describe('POST /_sim/orgs/{orgId}/events', () => {
+  it('with sameMillisecond appends every event in one fresh millisecond', async () => {
+    const clock = { ms: T0 };
+    const sim = await start({ events: 10, clock });
+    const { status, body } = await append(sim, { count: 40, sameMillisecond: true });
+    expect(status).toBe(200);
+    expect(body.appended).toBe(40);
+    const added = logOf(sim).events.filter((e) => body.ids!.includes(e.id));
+    expect(new Set(added.map((e) => e.processedAtMs))).toEqual(new Set([T0]));
+    expect(
+      logOf(sim)
+        .events.slice(0, 10)
+        .every((e) => e.processedAtMs < T0),
+    ).toBe(true);
+  });
+
+  it('refuses atLastMillisecond with sameMillisecond', async () => {
+    const sim = await start({ events: 1 });
+    expect(await append(sim, { count: 2, atLastMillisecond: true, sameMillisecond: true })).toEqual({
+      status: 400,
+      body: { error: 'atLastMillisecond and sameMillisecond exclude each other' },
+    });
+    expect(logOf(sim).events).toHaveLength(1);
+  });
+});
+
+test('POST /_sim/settings changes the quirks at run time and refuses bad ones', async () => {
+  const sim = await start({ events: 1 });
+  const quirks = { visibilityDelayMs: 250, outOfOrderInPage: true, cursorDropsTo: true, shortPagesMidWindow: true };
+  expect((await settings(sim, quirks)).body).toMatchObject(quirks);
+  expect((await settings(sim, { shortPagesMidWindow: 'on' })).body.error).toBe('shortPagesMidWindow must be true or false');
+  expect((await settings(sim, { visibilityDelayMs: 1.5 })).body.error).toBe(
+    'visibilityDelayMs must be a whole number of milliseconds >= 0',
+  );
+  expect((await settings(sim, {})).body).toMatchObject(quirks);
 });

@@ -1,4 +1,4 @@
-import { OrgLog, decodeCursor, encodeCursor, type StoredEvent, type StreamCursor } from '../../dev/simulator/store';
+import { OrgLog, decodeCursor, encodeCursor, visibleAtMs, type StoredEvent, type StreamCursor } from '../../dev/simulator/store';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 const END = Date.parse('2025-05-19T10:00:00Z');
@@ -136,5 +136,80 @@ describe('streamPage', () => {
     const last = first.at(-1)!;
     const second = log.streamPage({ cursor: { ...cursor, p: last.processedAtMs, i: last.id }, limit: 10, windowOn: 'processedAt' }).page;
     expect(ids(second)).toEqual(ids(log.events.slice(-20, -10).reverse()));
+  });
+});
+
+describe('visibility delay', () => {
+  const DELAY = 1_000;
+
+  it('draws each event its own delay in [0, delayMs], the same for the same seed, without changing the events', () => {
+    const a = seeded({ count: 500 });
+    const b = seeded({ count: 500 });
+    const delays = a.events.map((e) => visibleAtMs(e, DELAY) - e.processedAtMs);
+    expect(b.events.map((e) => visibleAtMs(e, DELAY) - e.processedAtMs)).toEqual(delays);
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(DELAY);
+    expect(Math.min(...delays)).toBeLessThan(DELAY / 10);
+    expect(Math.max(...delays)).toBeGreaterThan(DELAY * 0.9);
+    expect(a.events.every((e) => visibleAtMs(e, 0) === e.processedAtMs)).toBe(true);
+  });
+
+  it('hides an event until processedAt + d; by then a reader at the tail has passed it and never sees it', () => {
+    const log = seeded();
+    const { cursor: tail } = walk(log, start(), 50);
+    const T = END + 60_000;
+    const [late] = log.append({ count: 1, nowMs: T, lateFraction: 0, lateMs: 0, sameMillisecond: true });
+    const [early] = log.append({ count: 1, nowMs: T + 1, lateFraction: 0, lateMs: 0, sameMillisecond: true });
+    // Pin the draws: the event processed at T becomes visible at T + 998, the one at T + 1 at once.
+    Object.assign(late!, { visibilityDraw: 0.998 });
+    Object.assign(early!, { visibilityDraw: 0 });
+    expect([visibleAtMs(late!, DELAY), visibleAtMs(early!, DELAY)]).toEqual([T + 998, T + 1]);
+
+    const read = (cursor: StreamCursor, nowMs: number) =>
+      log.streamPage({ cursor, limit: 10, windowOn: 'processedAt', visibility: { nowMs, delayMs: DELAY } }).page;
+    expect(ids(read(tail, T + 1))).toEqual([early!.id]);
+    const afterEarly = { ...tail, p: early!.processedAtMs, i: early!.id };
+    expect(read(afterEarly, T + 998)).toEqual([]);
+    // Read again from before T: not yet at T + 997, there at T + 998.
+    expect(ids(read(tail, T + 997))).toEqual([early!.id]);
+    expect(ids(read(tail, T + 998))).toEqual([late!.id, early!.id]);
+  });
+
+  it('counts hidden events as absent when deciding that a window is exhausted', () => {
+    const log = seeded();
+    const T = END + 60_000;
+    const [hidden] = log.append({ count: 1, nowMs: T, lateFraction: 0, lateMs: 0 });
+    Object.assign(hidden!, { visibilityDraw: 0.998 });
+    const window = start({ from: T, to: T, p: T });
+    const at = (nowMs: number) =>
+      log.streamPage({ cursor: window, limit: 10, windowOn: 'processedAt', visibility: { nowMs, delayMs: DELAY } });
+    expect(at(T + 500)).toEqual({ page: [], exhausted: true });
+    expect(at(T + 998)).toEqual({ page: [hidden], exhausted: true });
+  });
+
+  it('with delay 0 shows every event, even one processed after now', () => {
+    const log = seeded();
+    log.append({ count: 3, nowMs: END + HOUR, lateFraction: 0, lateMs: 0 });
+    const { page } = log.streamPage({ cursor: start(), limit: 500, windowOn: 'processedAt', visibility: { nowMs: END, delayMs: 0 } });
+    expect(ids(page)).toEqual(ids(log.events));
+  });
+});
+
+describe('append', () => {
+  it('with sameMillisecond puts every event in one fresh millisecond after the log', () => {
+    const log = seeded();
+    const lastBefore = log.events.at(-1)!.processedAtMs;
+    const added = log.append({ count: 25, nowMs: END - HOUR, lateFraction: 0, lateMs: 0, sameMillisecond: true });
+    expect(new Set(added.map((e) => e.processedAtMs))).toEqual(new Set([lastBefore + 1]));
+    expect(ids(log.events.slice(-25)).sort()).toEqual(ids(added).sort());
+
+    const later = log.append({ count: 5, nowMs: END + HOUR, lateFraction: 0, lateMs: 0, sameMillisecond: true });
+    expect(new Set(later.map((e) => e.processedAtMs))).toEqual(new Set([END + HOUR]));
+  });
+
+  it('refuses atLastMillisecond and sameMillisecond together', () => {
+    expect(() =>
+      seeded().append({ count: 1, nowMs: END, lateFraction: 0, lateMs: 0, atLastMillisecond: true, sameMillisecond: true }),
+    ).toThrow('append: atLastMillisecond and sameMillisecond exclude each other');
   });
 });
