@@ -7,7 +7,7 @@ import { BackfillNotFoundError, BackfillRequestError } from './backfill';
 import { TemporalUnreachableError, temporalTarget } from './connection';
 import { EXIT, type ExitCode } from './exit-codes';
 import { RulesError } from './rules';
-import { RuleNotFoundError } from './schedules';
+import { OpenRunsError, RuleNotFoundError } from './schedules';
 import { UsageError } from './usage-error';
 
 interface ErrorExit {
@@ -51,6 +51,7 @@ const ERROR_EXITS: readonly ErrorExit[] = [
       `audit-collect: cannot read a payload (${e.message}). If the worker encrypts payloads, set AUDIT_COLLECT_ENCRYPTION_KEY (and _KEY_ID) here to the key it uses.`,
   ),
   row(RuleNotFoundError, EXIT.notFound, plain),
+  row(OpenRunsError, EXIT.failed, plain),
   row(BackfillNotFoundError, EXIT.notFound, plain),
   row(TemporalUnreachableError, EXIT.failed, plain),
 ];

@@ -76,6 +76,11 @@ export function applyText(outcomes: ApplyOutcome[]): string {
   return outcomes
     .map((o) => {
       const line = `${o.action.padEnd(9)} ${o.ruleId}`;
+      if (o.reason) return `${line}: ${o.reason}`;
+      if (o.openRuns) {
+        const runs = o.openRuns.workflowIds.join(', ');
+        return `${line} (${o.openRuns.how === 'terminated' ? `terminated ${runs}` : `after ${runs} finished`})`;
+      }
       if (!o.reencrypted) return line;
       const { from, to } = o.reencrypted;
       return from.length > 0

@@ -1,8 +1,11 @@
 // Issue 6's proof that an operator can see which rule is healthy and why: per-rule health in
 // `status` and `list`, the worker's Prometheus endpoint and its JSON logs, on the real Temporal dev
 // server, the real S3 server, the simulator over HTTP, and a worker run by `audit-collect worker`.
-import { startSimulator, type Simulator } from '../../dev/simulator/server';
-import { TEST_SERVERS, createBucket, runCli, useTestEnv } from '../helpers/servers';
+// Then issue 18's: `delete` and `apply` never leave a rule with two live writers.
+import { type Client, ScheduleNotFoundError } from '@temporalio/client';
+import { startSimulator, type Fault, type Simulator } from '../../dev/simulator/server';
+import { openRunsQuery, scheduleId } from '../../src/client/schedules';
+import { TEST_SERVERS, createBucket, runCli, temporalClient, useTestEnv } from '../helpers/servers';
 import { ChildWorker } from '../helpers/child-worker';
 import { stopAll } from '../helpers/processes';
 import { writeRulesFile } from '../helpers/rules-file';
@@ -198,4 +201,169 @@ test('worker logs are JSON lines carrying rule, workflow and run IDs, and no sec
   const all = worker.log;
   expect(all).not.toContain(API_KEY);
   expect(all).not.toContain(TEST_SERVERS.s3SecretKey);
+});
+
+describe('one live writer per rule: delete and apply end the open collect run first (issue 18)', () => {
+  let slowSim: Simulator;
+  let client: Client;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  beforeAll(async () => {
+    // A simulator of its own, whose faults slow only these rules' runs.
+    slowSim = await startSimulator({ seed: 18, orgs: [{ orgId: ORG, apiKeys: [API_KEY], events: 1200 }], rateLimitPerMinute: 0 });
+    client = await temporalClient();
+  });
+  afterEach(() => fetch(`${slowSim.url}/_sim/faults`, { method: 'DELETE' }));
+  afterAll(() =>
+    stopAll(
+      () => slowSim?.close(),
+      () => client?.connection.close(),
+    ),
+  );
+
+  function liveRulesFile(...ruleIds: string[]): string {
+    return writeRulesFile({
+      connections: [{ name: 'slow', orgId: ORG, apiKey: 'env:ATLASSIAN_OPS_API_KEY', baseUrl: slowSim.url }],
+      rules: ruleIds.map((id) => ({ id, connection: 'slow', bucket: BUCKET, prefix: `${id}/`, interval: '1h' })),
+    });
+  }
+
+  /** The rule's running collect runs, as visibility lists them. */
+  async function runningCollectRuns(ruleId: string): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const run of client.workflow.list({ query: openRunsQuery(ruleId) })) ids.push(run.workflowId);
+    return ids;
+  }
+
+  const runStatus = async (workflowId: string) => (await client.workflow.getHandle(workflowId).describe()).status.name;
+  const describeSchedule = (ruleId: string) => client.schedule.getHandle(scheduleId(ruleId)).describe();
+
+  /** Applies the rule, slows its first run's pages as `slow` says, triggers it and returns its workflow ID once it is open. */
+  async function startOpenRun(ruleId: string, slow: { delayMs: number; count: number }): Promise<string> {
+    expect((await runCli(['apply', liveRulesFile(ruleId)])).code).toBe(0);
+    const faults: Fault[] = [{ kind: 'slow', ...slow }];
+    await fetch(`${slowSim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ faults }) });
+    expect((await runCli(['trigger', ruleId])).stdout).toBe('triggered\n');
+    for (let i = 0; i < 100; i++) {
+      const [open] = await runningCollectRuns(ruleId);
+      if (open) return open;
+      await sleep(100);
+    }
+    throw new Error(`no run of ${ruleId} opened`);
+  }
+
+  test('delete waits for the open run to finish, then deletes the schedule; no collect run of the rule is left', async () => {
+    const rule = 'ops-live-wait';
+    // 1,200 events: three pages, each answered after 3 s.
+    const open = await startOpenRun(rule, { delayMs: 3_000, count: 3 });
+    const { code, stdout, stderr } = await runCli(['delete', rule]);
+    const returnedAt = Date.now();
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      `deleted the schedule of ${rule} (after ${open} finished); its checkpoint stays in S3, so applying it again resumes\n`,
+    );
+    const run = await client.workflow.getHandle(open).describe();
+    expect(run.status.name).toBe('COMPLETED');
+    expect(run.closeTime!.getTime()).toBeLessThanOrEqual(returnedAt);
+    await expect(describeSchedule(rule)).rejects.toThrow(ScheduleNotFoundError);
+    expect(await runningCollectRuns(rule)).toEqual([]);
+  });
+
+  test('delete --terminate terminates the open run and deletes the schedule', async () => {
+    const rule = 'ops-live-terminate';
+    const open = await startOpenRun(rule, { delayMs: 20_000, count: 10 });
+    const { code, stdout, stderr } = await runCli(['delete', rule, '--terminate']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toBe(`deleted the schedule of ${rule} (terminated ${open}); its checkpoint stays in S3, so applying it again resumes\n`);
+    expect(await runStatus(open)).toBe('TERMINATED');
+    const history = await client.workflow.getHandle(open).fetchHistory();
+    expect(history.events?.at(-1)?.workflowExecutionTerminatedEventAttributes?.reason).toBe(
+      'deleted with audit-collect delete --terminate',
+    );
+    await expect(describeSchedule(rule)).rejects.toThrow(ScheduleNotFoundError);
+    expect(await runningCollectRuns(rule)).toEqual([]);
+  });
+
+  test('delete --wait 1s with a run that stays open exits 1 naming the run, and leaves the schedule paused', async () => {
+    const rule = 'ops-live-timeout';
+    const open = await startOpenRun(rule, { delayMs: 20_000, count: 10 });
+    const { runId } = await client.workflow.getHandle(open).describe();
+    const { code, stdout, stderr } = await runCli(['delete', rule, '--wait', '1s']);
+    expect(stdout).toBe('');
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `audit-collect: rule '${rule}': ${open} (run id ${runId}) is still open after --wait 1s; the schedule is paused (no new run starts), not deleted. ` +
+        `Once the run has finished, run 'audit-collect delete ${rule}' again (a longer --wait waits for it), ` +
+        `or end it now with 'audit-collect delete ${rule} --terminate' (the checkpoint in S3 keeps the rule's place); ` +
+        `'audit-collect resume ${rule}' keeps the rule instead.\n`,
+    );
+    const schedule = await describeSchedule(rule);
+    expect(schedule.state).toMatchObject({
+      paused: true,
+      note: 'being deleted (audit-collect delete): waiting for its open run to finish',
+    });
+    expect(await runStatus(open)).toBe('RUNNING');
+    // Cleaning up the way the message says.
+    expect((await runCli(['delete', rule, '--terminate'])).code).toBe(0);
+  });
+
+  test('apply never starts a second live writer beside a run left by a deleted schedule', async () => {
+    const rule = 'ops-live-reapply';
+    const other = 'ops-live-neighbour';
+    const file = liveRulesFile(rule, other);
+    // Three pages, each answered after 4 s: open for about 12 s.
+    const old = await startOpenRun(rule, { delayMs: 4_000, count: 3 });
+    const { runId } = await client.workflow.getHandle(old).describe();
+    // The way an older version (or the Temporal CLI) deleted it: the run stays.
+    await client.schedule.getHandle(scheduleId(rule)).delete();
+
+    let most = 0;
+    const seen = new Set<string>();
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const running = await runningCollectRuns(rule);
+        running.forEach((id) => seen.add(id));
+        most = Math.max(most, running.length);
+        await sleep(100);
+      }
+    })();
+    try {
+      const refused = await runCli(['apply', file, '--wait', '1s']);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout.split('\n')).toEqual([
+        `refused   ${rule}: not created: ${old} (run id ${runId}) is still open after --wait 1s, left by a deleted schedule of this rule; ` +
+          "a new schedule's runs would write beside it. Apply again once it has finished, or with --terminate to end it.",
+        `created   ${other}`,
+        '',
+      ]);
+      expect(refused.stderr).toBe('audit-collect apply: 1 rule refused (see above); the others were applied.\n');
+      await expect(describeSchedule(rule)).rejects.toThrow(ScheduleNotFoundError);
+
+      const applied = await runCli(['apply', file]);
+      expect(applied.stderr).toBe('');
+      expect(applied.code).toBe(0);
+      expect(applied.stdout).toBe(`created   ${rule} (after ${old} finished)\nunchanged ${other}\n`);
+      expect(await runStatus(old)).toBe('COMPLETED');
+      // The new schedule's first run, at once: it starts only after the old one closed.
+      const next = await runCli(['trigger', rule, '--wait', '--json']);
+      expect(next.code).toBe(0);
+      expect(JSON.parse(next.stdout).run.status).toBe('COMPLETED');
+    } finally {
+      watching = false;
+      await watcher;
+    }
+    expect(seen.size).toBe(2);
+    expect(most).toBe(1);
+    // And by the runs' own start and close times: no two collect runs of the rule ever overlapped.
+    const runs = [];
+    for await (const run of client.workflow.list({ query: `RuleId = '${rule}' AND WorkflowType = 'collectWorkflow'` })) runs.push(run);
+    runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+    expect(runs.map((r) => r.status.name)).toEqual(['COMPLETED', 'COMPLETED']);
+    expect(runs[0]!.closeTime!.getTime()).toBeLessThanOrEqual(runs[1]!.startTime.getTime());
+    expect((await runCli(['delete', rule])).code).toBe(0);
+    expect((await runCli(['delete', other])).code).toBe(0);
+  });
 });

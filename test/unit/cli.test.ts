@@ -17,7 +17,7 @@ import { describeError } from '../../src/client/errors';
 import { EXIT, EXIT_DESCRIPTIONS } from '../../src/client/exit-codes';
 import { allCommands, usageLine } from '../../src/client/help';
 import { RulesError } from '../../src/client/rules';
-import { RuleNotFoundError } from '../../src/client/schedules';
+import { OpenRunsError, RuleNotFoundError } from '../../src/client/schedules';
 import { UsageError } from '../../src/client/usage-error';
 
 const ROOT = join(__dirname, '..', '..');
@@ -64,6 +64,9 @@ describe('bad command lines exit 2 with a clear message, before anything connect
     { argv: ['backfill', 'status', 'some-id', '--from', '2026-05-01'], says: "unknown option --from for 'backfill status'" },
     { argv: ['backfill', 'cancel', 'some-id', '--watch'], says: 'unknown option --watch' },
     { argv: ['resume', 'some-rule', '-x'], says: 'unknown option -x' },
+    { argv: ['delete', 'some-rule', '--wait', 'soon'], says: "--wait 'soon' must be a duration such as 30s, 5m or 1h" },
+    { argv: ['delete', 'some-rule', '--wait', '1m', '--terminate'], says: '--wait and --terminate exclude each other' },
+    { argv: ['apply', 'rules.yaml', '--wait', '2 minutes'], says: "--wait '2 minutes' must be a duration" },
     { argv: ['help', 'frobnicate'], says: "unknown command 'frobnicate'" },
   ])('$argv', async ({ argv, says }) => {
     const { code, stderr, stdout } = await run(...argv);
@@ -134,6 +137,11 @@ describe('errors become exit codes by class', () => {
     { name: 'ValueError', error: new ValueError('x', undefined), exit: EXIT.usage },
     { name: 'BackfillRequestError', error: new BackfillRequestError('x'), exit: EXIT.usage },
     { name: 'RuleNotFoundError', error: new RuleNotFoundError('r'), exit: EXIT.notFound },
+    {
+      name: 'OpenRunsError',
+      error: new OpenRunsError({ ruleId: 'r', runs: [{ workflowId: 'w', runId: 'x' }], wait: '1s' }),
+      exit: EXIT.failed,
+    },
     { name: 'BackfillNotFoundError', error: new BackfillNotFoundError('b'), exit: EXIT.notFound },
     {
       name: 'TemporalUnreachableError',

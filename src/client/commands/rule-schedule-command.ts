@@ -1,4 +1,4 @@
-// A command that does one thing to a rule's schedule and says it is done (resume, delete).
+// A command that does one thing to a rule's schedule and says it is done (resume).
 import type { Client } from '@temporalio/client';
 import { defineCommand, type Command } from '../command';
 import { connectClient } from '../connection';

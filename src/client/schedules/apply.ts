@@ -10,6 +10,8 @@ import { phaseOffsetMs } from './phase';
 import { parseDuration } from '../../model/duration';
 import { managedRuleIds } from './list';
 import { codecOf, describeSchedule, readerOf, staleKeyIds } from './read';
+import { DEFAULT_OPEN_RUN_WAIT, type EndRuns, type EndedRuns, endOpenRuns, endedRuns, openCollectRuns, stillOpenText } from './open-runs';
+import { retireSchedule } from './retire';
 
 const PAUSED_BY_FILE = 'paused in the rules file';
 /** Bumped when the shape of what a schedule starts changes, so `apply` rewrites old schedules. */
@@ -74,31 +76,68 @@ function optionsOf(def: RuleDefinition, taskQueue: string): ScheduleOptions<Sche
   };
 }
 
-export type ApplyAction = 'created' | 'updated' | 'unchanged' | 'deleted';
+export type ApplyAction = 'created' | 'updated' | 'unchanged' | 'deleted' | 'refused';
 
 export interface ApplyOutcome {
   ruleId: string;
   action: ApplyAction;
   /** Set when the update (also) rewrote payloads encrypted with other keys (or none) to the current key. */
   reencrypted?: { from: string[]; to: string };
+  /** The rule's open collect runs that ended (finished or were terminated) before its schedule was created or deleted. */
+  openRuns?: EndedRuns;
+  /** Why nothing was done (action `refused`): a run of the rule outlasted the wait, and what to do next. */
+  reason?: string;
 }
 
-/** Makes the schedules match the rules: idempotent; with `prune`, deletes schedules of removed rules. */
+/**
+ * Creates the rule's schedule once no collect run of the rule is open: one left by a deleted
+ * schedule would write beside the new schedule's runs (overlap SKIP only knows a schedule's own).
+ */
+async function createSchedule(params: {
+  client: Client;
+  ruleId: string;
+  options: ReturnType<typeof optionsOf>;
+  end: EndRuns;
+}): Promise<ApplyOutcome> {
+  const { client, ruleId, end } = params;
+  const runs = await openCollectRuns({ client, ruleId });
+  const stillOpen = await endOpenRuns({ client, runs, end });
+  if (stillOpen.length > 0 && end.kind === 'wait')
+    return { ruleId, action: 'refused', reason: stillOpenText({ ruleId, runs: stillOpen, wait: end.wait, doing: 'create' }) };
+  await client.schedule.create(params.options);
+  return { ruleId, action: 'created', ...(runs.length > 0 ? { openRuns: endedRuns({ runs, end }) } : {}) };
+}
+
+async function pruneSchedule(params: { client: Client; ruleId: string; end: EndRuns }): Promise<ApplyOutcome> {
+  const { ruleId } = params;
+  const result = await retireSchedule({ ...params, by: 'audit-collect apply --prune' });
+  if (!result.deleted)
+    return { ruleId, action: 'refused', reason: stillOpenText({ ruleId, runs: result.stillOpen, wait: result.wait, doing: 'prune' }) };
+  return { ruleId, action: 'deleted', ...(result.ended.workflowIds.length > 0 ? { openRuns: result.ended } : {}) };
+}
+
+/**
+ * Makes the schedules match the rules: idempotent; with `prune`, deletes schedules of removed rules.
+ * A rule whose schedule is created or deleted while a collect run of it is open waits for the run
+ * (`end`: until one deadline for the whole apply, by default 2 minutes from now) or terminates it;
+ * a run that outlasts the wait leaves that rule `refused`, the others are applied.
+ */
 export async function applyRules(params: {
   client: Client;
   rules: RuleDefinition[];
   prune: boolean;
   taskQueue?: string;
+  end?: EndRuns;
 }): Promise<ApplyOutcome[]> {
   const taskQueue = params.taskQueue ?? TASK_QUEUE;
+  const end = params.end ?? { kind: 'wait', deadlineMs: Date.now() + parseDuration(DEFAULT_OPEN_RUN_WAIT)!, wait: DEFAULT_OPEN_RUN_WAIT };
   const codec = codecOf(params.client);
   const outcomes: ApplyOutcome[] = [];
   for (const def of params.rules) {
     const options = optionsOf(def, taskQueue);
     const current = await describeSchedule(params.client, def.spec.id);
     if (!current) {
-      await params.client.schedule.create(options);
-      outcomes.push({ ruleId: def.spec.id, action: 'created' });
+      outcomes.push(await createSchedule({ client: params.client, ruleId: def.spec.id, options, end }));
       continue;
     }
     const currentHash = current.action.type === 'startWorkflow' ? current.action.memo?.specHash : undefined;
@@ -125,8 +164,7 @@ export async function applyRules(params: {
     const wanted = new Set(params.rules.map((r) => r.spec.id));
     for (const ruleId of await managedRuleIds(params.client)) {
       if (wanted.has(ruleId)) continue;
-      await params.client.schedule.getHandle(scheduleId(ruleId)).delete();
-      outcomes.push({ ruleId, action: 'deleted' });
+      outcomes.push(await pruneSchedule({ client: params.client, ruleId, end }));
     }
   }
   return outcomes;

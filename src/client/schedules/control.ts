@@ -1,8 +1,10 @@
-// Pause, resume and delete a rule's schedule, and read what it runs.
+// Pause, resume and delete a rule's schedule (delete never leaves its run writing), and read what it runs.
 import type { Client } from '@temporalio/client';
 import { TASK_QUEUE, type RuleSpec } from '../../model/types';
 import { scheduleId } from './ids';
+import { type EndRuns, type EndedRuns, OpenRunsError } from './open-runs';
 import { RuleNotFoundError, checkActionDecrypts, describeOrThrow } from './read';
+import { retireSchedule } from './retire';
 
 /** The rule a schedule runs, as its action carries it (references only, no secrets). */
 export async function scheduledRule(params: { client: Client; ruleId: string }): Promise<RuleSpec> {
@@ -28,7 +30,9 @@ export async function resumeRule(params: { client: Client; ruleId: string }): Pr
   await params.client.schedule.getHandle(scheduleId(params.ruleId)).unpause('resumed with audit-collect resume');
 }
 
-export async function deleteRule(params: { client: Client; ruleId: string }): Promise<void> {
-  await describeOrThrow(params.client, params.ruleId);
-  await params.client.schedule.getHandle(scheduleId(params.ruleId)).delete();
+/** Deletes the schedule once the rule's open run has ended; throws OpenRunsError (the schedule left paused) if it outlasts the wait. */
+export async function deleteRule(params: { client: Client; ruleId: string; end: EndRuns }): Promise<EndedRuns> {
+  const result = await retireSchedule({ ...params, by: 'audit-collect delete' });
+  if (!result.deleted) throw new OpenRunsError({ ruleId: params.ruleId, runs: result.stillOpen, wait: result.wait });
+  return result.ended;
 }
