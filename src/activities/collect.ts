@@ -88,7 +88,8 @@ export function createCollectActivities(deps: ActivityDeps) {
             ruleId: rule.id,
             start: batch.state.position,
             fenced,
-            horizonMs: () => now() - deps.settleMs,
+            // 0 turns the window off: every event read is taken, however new.
+            horizonMs: deps.settleMs > 0 ? () => now() - deps.settleMs : undefined,
             another: () => now() < deadline && !context.cancellationSignal.aborted,
             done: async (object) => {
               logObject(rule.id, object);

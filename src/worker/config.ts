@@ -35,7 +35,7 @@ const EnvSchema = z.object({
   AUDIT_COLLECT_BATCH_SECONDS: int(0, 300).default('20'),
   /**
    * Live reads leave events processed less than this long ago to the next run: Atlassian orders
-   * the stream by processing time but may show an event a moment after it was processed.
+   * the stream by processing time but may show an event a moment after it was processed. 0: no window.
    */
   AUDIT_COLLECT_SETTLE_SECONDS: int(0, 3_600).default('60'),
   /** Accept an S3 server that ignores conditional writes: objects may be overwritten and two writers race. */

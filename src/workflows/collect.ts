@@ -157,7 +157,8 @@ function batchSummary(ruleId: string, n: number, state: CollectState): string {
 /** Markdown the Web UI shows as the run's current details. */
 function runDetails(ruleId: string, run: RunSummary, state: CollectState): string {
   return [
-    `**${ruleId}**: ${run.events} events in ${run.objects} objects (${run.bytes} bytes) over ${run.batches} batches${run.caughtUp ? ', caught up' : ''}`,
+    `**${ruleId}**: ${run.events} events in ${run.objects} objects (${run.bytes} bytes) over ${run.batches} batches${run.caughtUp ? ', caught up' : ''}` +
+      (run.superseded ? '; stopped: another writer of the rule moved its checkpoint on' : ''),
     `cursor at processedAt ${state.lastProcessedAt ?? '(no events yet)'}; ${state.totals.events} events written in all`,
   ].join('\n\n');
 }

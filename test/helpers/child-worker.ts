@@ -33,6 +33,11 @@ export class ChildWorker {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the worker, as a stalled VM or a long GC pause would. */
+  freeze(frozen: boolean): void {
+    this.child?.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   /** Kills the worker with a signal (SIGKILL: no chance to finish anything) and waits for it to exit. */
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     return stopProcess(this.child, signal);

@@ -224,3 +224,21 @@ test('the schedule hands each run the last result: the next run starts at its po
   expect(eventsInHours(second)).toBe(20);
   expect(Date.parse(second.health!.lastWrittenAt!)).toBeGreaterThanOrEqual(Date.parse(first.health!.lastWrittenAt!));
 });
+
+test('a batch superseded by another writer ends the run with the checkpoint it found, without pausing the rule', async () => {
+  const theirs = advance(advance(START, 10, false).state, 10, false).state;
+  const { calls, activities } = fakes({
+    async collectBatch(input) {
+      // The first batch finds the checkpoint moved on by another writer of the rule.
+      return calls.batches.length === 1
+        ? { ...advance(input.state, 0, false), state: theirs, objects: 0, keys: [], superseded: true }
+        : advance(input.state, 10, true);
+    },
+  });
+  const result = await collectRun(activities, 'superseded-run', { rule: fakeRule });
+  expect(calls.batches).toHaveLength(1);
+  expect(calls.pauses).toEqual([]);
+  expect(result.run).toMatchObject({ batches: 1, caughtUp: false, superseded: true });
+  expect(result.position).toEqual(theirs.position);
+  expect(result.totals).toEqual(theirs.totals);
+});
