@@ -72,7 +72,7 @@ async function applyRule(ruleId: string, sim: Simulator): Promise<void> {
     },
     join(dir, `${ruleId}.yaml`),
   );
-  const { code, stderr } = await runCli(['apply', file]);
+  const { code, stderr } = await runCli(['apply', file], { ATLASSIAN_WRITERS_API_KEY: API_KEY });
   expect(stderr).toBe('');
   expect(code).toBe(0);
 }
