@@ -20,6 +20,8 @@ export const ErrorType = {
   S3Credentials: 'S3CredentialsError',
   S3Unavailable: 'S3Unavailable',
   Config: 'ConfigError',
+  ScheduleNotFound: 'ScheduleNotFound',
+  PauseFailed: 'PauseRuleFailed',
 } as const;
 
 export function needsAHuman(type: string, message: string): ApplicationFailure {

@@ -7,3 +7,4 @@ export { MAX_RETRY_DELAY_MS, parseReset, retryDelayMs, type Headers } from './re
 export { classifyAtlassianResponse } from './atlassian-errors';
 export { checkApiKey, classifyNetworkError } from './network-errors';
 export { classifyS3Error } from './s3-errors';
+export { classifyPauseError } from './pause-errors';
