@@ -19,6 +19,8 @@ export const ErrorType = {
   S3AccessDenied: 'S3AccessDenied',
   S3Credentials: 'S3CredentialsError',
   S3Unavailable: 'S3Unavailable',
+  S3Conflict: 'S3Conflict',
+  S3Refused: 'S3RequestRefused',
   Config: 'ConfigError',
   ScheduleNotFound: 'ScheduleNotFound',
   PauseFailed: 'PauseRuleFailed',

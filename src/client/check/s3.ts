@@ -2,7 +2,7 @@
 // _audit-collect/probe/, each on its own line with the IAM action to grant when it is denied.
 import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ErrorType, classifyS3Error } from '../../common/errors';
+import { ErrorType, classifyS3Error, s3ErrorCode } from '../../common/errors';
 import { adviceFrom, fail, pass, warn, type CheckResult } from './result';
 
 export const PROBE_PREFIX = '_audit-collect/probe/';
@@ -20,11 +20,10 @@ async function attempt(params: { bucket: string; key: string; reading: boolean; 
       key: params.key,
       operation: params.reading ? 'GetObject' : 'PutObject',
     });
-    const { name, Code } = error as { name?: string; Code?: string };
     return {
       ok: false,
       denied: failure.type === ErrorType.S3AccessDenied,
-      code: Code ?? name ?? 'Error',
+      code: s3ErrorCode(error),
       message: adviceFrom(failure.message),
     };
   }
