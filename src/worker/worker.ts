@@ -29,6 +29,7 @@ export async function createCollectorWorker(params: {
   const secrets = createSecretResolver({
     envPattern: config.AUDIT_COLLECT_SECRET_ENV_PATTERN,
     secretsDir: config.AUDIT_COLLECT_SECRETS_DIR,
+    allowedHosts: config.AUDIT_COLLECT_ALLOWED_API_HOSTS,
   });
   const activities = createActivities({
     source: createAtlassianClient({
