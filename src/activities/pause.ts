@@ -1,15 +1,24 @@
+// The pauseRule activity: after a needs-a-human failure, pauses the rule's schedule with a note that
+// says what to fix. When it cannot, its failure says why (see classifyPauseError).
 import { Context } from '@temporalio/activity';
-import { ScheduleNotFoundError } from '@temporalio/client';
+import { classifyPauseError } from '../common/errors';
 import { scheduleIdOf } from '../model/types';
 
-export function createPauseActivities() {
+/** Pauses one schedule; the default is the worker's own Temporal client. */
+export type PauseSchedule = (params: { scheduleId: string; note: string }) => Promise<void>;
+
+const pauseWithWorkerClient: PauseSchedule = ({ scheduleId, note }) => Context.current().client.schedule.getHandle(scheduleId).pause(note);
+
+export function createPauseActivities(params: { pauseSchedule?: PauseSchedule } = {}) {
+  const pauseSchedule = params.pauseSchedule ?? pauseWithWorkerClient;
   return {
     /** Pauses the rule's schedule with a note saying what a human must fix. */
     async pauseRule({ ruleId, note }: { ruleId: string; note: string }): Promise<void> {
+      const scheduleId = scheduleIdOf(ruleId);
       try {
-        await Context.current().client.schedule.getHandle(scheduleIdOf(ruleId)).pause(note);
+        await pauseSchedule({ scheduleId, note });
       } catch (error) {
-        if (!(error instanceof ScheduleNotFoundError)) throw error;
+        throw classifyPauseError({ error, ruleId, scheduleId });
       }
     },
   };

@@ -7,7 +7,15 @@
 // whose share of Remaining is under one request waits for the reset, so the last few are not raced
 // for. Workers that stop or start shift the shares within seconds; one back from idle (between
 // runs) is not charged for what others sent meanwhile.
-import { headerValue, isMinutePrecision, parseReset, retryDelayMs, type Headers } from '../common/retry-delay';
+import {
+  MAX_RETRY_DELAY_MS,
+  boundedWaitMs,
+  headerValue,
+  isMinutePrecision,
+  parseReset,
+  retryDelayMs,
+  type Headers,
+} from '../common/retry-delay';
 
 /** A window the API has not described yet (the one after a reset) is taken to last a minute. */
 const WINDOW_MS = 60_000;
@@ -74,13 +82,15 @@ export function resetInstant(value: string, nowMs: number): number | undefined {
 /**
  * The budget a response describes, or undefined when it describes none: no Remaining or Reset, or
  * a Limit of 0 (no limit in force, as the simulator says with limiting off). A 429 always means
- * nothing is left, until its Retry-After or reset (a 429 without either: until `fallbackMs`).
+ * nothing is left, until its Retry-After or reset (a 429 without either: until `fallbackMs`). A
+ * reset further ahead than MAX_RETRY_DELAY_MS (a bogus header) is read as that far ahead.
  */
 export function readBudget(params: { status: number; headers: Headers; nowMs: number; fallbackMs: number }): BudgetReading | undefined {
   const { status, headers, nowMs } = params;
   const limit = count(headerValue(headers, 'x-ratelimit-limit'));
   const reset = headerValue(headers, 'x-ratelimit-reset');
-  const resetAt = reset === undefined ? undefined : resetInstant(reset, nowMs);
+  const instant = reset === undefined ? undefined : resetInstant(reset, nowMs);
+  const resetAt = instant === undefined ? undefined : Math.min(instant, nowMs + MAX_RETRY_DELAY_MS);
   if (status === 429) {
     // Retry-After, when sent, is the API's own word on when to come back.
     const retryAfter = headerValue(headers, 'retry-after');
@@ -164,16 +174,16 @@ export function observe(params: {
   return budget;
 }
 
-/** How long the next request must wait for its turn in the org's budget (0: it may go now). */
+/** How long the next request must wait for its turn in the org's budget (0: it may go now; at most MAX_RETRY_DELAY_MS). */
 export function waitMs(params: { budget: OrgBudget | undefined; nowMs: number }): number {
   const { budget, nowMs } = params;
   if (!budget) return 0;
   roll(budget, nowMs);
   const allowance = shareOf(budget) * budget.remaining - budget.sentSince;
-  if (allowance < 1) return budget.resetAt - nowMs + RESET_MARGIN_MS + Math.floor(budget.jitter * RESET_JITTER_MS);
+  if (allowance < 1) return boundedWaitMs(budget.resetAt - nowMs + RESET_MARGIN_MS + Math.floor(budget.jitter * RESET_JITTER_MS));
   if (budget.lastSentAt === undefined) return 0;
   const spacing = ((budget.resetAt - budget.lastSentAt) / allowance) * (1 + SPACING_JITTER * (2 * budget.jitter - 1));
-  return Math.max(0, Math.ceil(budget.lastSentAt + spacing - nowMs));
+  return boundedWaitMs(Math.ceil(budget.lastSentAt + spacing - nowMs));
 }
 
 export function noteSent(params: { budget: OrgBudget | undefined; nowMs: number; random: () => number }): void {

@@ -3,7 +3,7 @@
 // budget as the API reports it on every response (see org-budget.ts), which is what several
 // workers on one org share. Live collection and backfills share both; live requests go first, so
 // a backfill at any concurrency only uses what live collection leaves.
-import type { Headers } from '../common/errors';
+import { boundedWaitMs, type Headers } from '../common/retry-delay';
 import { noteIdle, noteSent, observe, readBudget, waitMs, type OrgBudget } from './org-budget';
 
 /** `live` requests are served before any waiting `backfill` request. */
@@ -83,7 +83,7 @@ export function createPacer(params: { perMinute: number; burst: number; now?: ()
       return;
     }
     const tokenWaitMs = b.tokens < 1 ? Math.ceil((1 - b.tokens) / refillPerMs) : 0;
-    const wait = Math.max(tokenWaitMs, budgetWaitMs);
+    const wait = boundedWaitMs(Math.max(tokenWaitMs, budgetWaitMs));
     b.timer = setTimeout(() => {
       b.timer = undefined;
       refill(b);

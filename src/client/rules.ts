@@ -3,7 +3,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { DEFAULT_SECRET_ENV_PATTERN, baseUrlProblem } from '../common/secrets';
+import { DEFAULT_SECRET_ENV_PATTERN, apiBaseUrlProblem, baseUrlProblem, parseAllowedApiHosts } from '../common/secrets';
 import { RETENTION_MS, parseDuration, resolveStartFrom } from '../model/duration';
 import type { RuleSpec } from '../model/types';
 import { STATE_PREFIX } from '../model/types';
@@ -206,13 +206,35 @@ export function checkSecretReferences(rules: RuleDefinition[], env: NodeJS.Proce
     } else if (variable !== undefined && !env[variable]) {
       problems.set(name, `connection '${name}': apiKey ${apiKeyRef}: the environment variable ${variable} is not set (set it, or ${skip})`);
     }
-    if (apiKeyRef.startsWith('file:')) {
+    if (apiKeyRef.startsWith('file:') && !env.AUDIT_COLLECT_SECRETS_DIR) {
+      problems.set(
+        name,
+        `connection '${name}': apiKey ${apiKeyRef}: the worker resolves file: references only inside AUDIT_COLLECT_SECRETS_DIR, which is not set here; set it (here and on the worker) to the directory that holds the key file, or ${skip}`,
+      );
+    } else if (apiKeyRef.startsWith('file:')) {
       try {
         accessSync(apiKeyRef.slice(5), constants.R_OK);
       } catch {
         problems.set(name, `connection '${name}': apiKey ${apiKeyRef}: the file does not exist or is not readable (create it, or ${skip})`);
       }
     }
+  }
+  return [...problems.values()];
+}
+
+/**
+ * Checks that every connection's baseUrl names a host the API key may be sent to:
+ * AUDIT_COLLECT_ALLOWED_API_HOSTS as this environment sets it, or loopback. The worker checks again
+ * with its own setting, before it resolves any key.
+ */
+export function checkApiHosts(params: { rules: RuleDefinition[]; env?: NodeJS.ProcessEnv }): string[] {
+  const allowed = parseAllowedApiHosts((params.env ?? process.env).AUDIT_COLLECT_ALLOWED_API_HOSTS);
+  if ('problem' in allowed) return [`AUDIT_COLLECT_ALLOWED_API_HOSTS ${allowed.problem}`];
+  const problems = new Map<string, string>();
+  for (const { spec } of params.rules) {
+    const { name, baseUrl } = spec.connection;
+    const problem = apiBaseUrlProblem({ baseUrl, allowedHosts: allowed.hosts });
+    if (problem) problems.set(name, `connection '${name}': ${problem}.`);
   }
   return [...problems.values()];
 }

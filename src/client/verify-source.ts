@@ -24,6 +24,7 @@ export async function verifyWithLocalAccess(params: {
     const resolver = createSecretResolver({
       envPattern: config.AUDIT_COLLECT_SECRET_ENV_PATTERN,
       secretsDir: config.AUDIT_COLLECT_SECRETS_DIR,
+      allowedHosts: config.AUDIT_COLLECT_ALLOWED_API_HOSTS,
     });
     const apiKey = resolver.resolve({ connection: params.rule.connection });
     const pacer = createPacer({ perMinute: config.AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE, burst: 10 });

@@ -19,7 +19,11 @@ export const ErrorType = {
   S3AccessDenied: 'S3AccessDenied',
   S3Credentials: 'S3CredentialsError',
   S3Unavailable: 'S3Unavailable',
+  S3Conflict: 'S3Conflict',
+  S3Refused: 'S3RequestRefused',
   Config: 'ConfigError',
+  ScheduleNotFound: 'ScheduleNotFound',
+  PauseFailed: 'PauseRuleFailed',
 } as const;
 
 export function needsAHuman(type: string, message: string): ApplicationFailure {

@@ -6,4 +6,5 @@ export { ErrorType, configError } from './error-types';
 export { MAX_RETRY_DELAY_MS, parseReset, retryDelayMs, type Headers } from './retry-delay';
 export { classifyAtlassianResponse } from './atlassian-errors';
 export { checkApiKey, classifyNetworkError } from './network-errors';
-export { classifyS3Error } from './s3-errors';
+export { S3_REFUSED_ATTEMPTS, classifyS3Error, isConditionalConflict, isPreconditionFailed, s3ErrorCode } from './s3-errors';
+export { classifyPauseError } from './pause-errors';

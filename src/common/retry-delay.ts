@@ -1,6 +1,9 @@
 // When to retry a request the API turned away, from its Retry-After and X-RateLimit-Reset headers.
 
-/** Waits are capped so that a bogus reset header cannot park a run for hours. */
+/**
+ * The longest any wait derived from the API's headers may be (a 429's retry, the pacer's turn), so
+ * that a bogus reset header cannot park a run or an org's requests for hours.
+ */
 export const MAX_RETRY_DELAY_MS = 5 * 60_000;
 const JITTER_MS = 2_000;
 
@@ -64,4 +67,14 @@ export function parseReset(value: string): number | undefined {
 
 function clamp(ms: number): number {
   return Math.min(Math.max(ms, 1_000), MAX_RETRY_DELAY_MS);
+}
+
+/**
+ * A wait as a timer may be given it: from 0 to MAX_RETRY_DELAY_MS. Node runs a timer of more than
+ * 2^31-1 ms, or of NaN, after 1 ms, which would turn a long wait into a busy loop; a wait that could
+ * not be computed (NaN) is taken as the longest, never as none.
+ */
+export function boundedWaitMs(ms: number): number {
+  if (Number.isNaN(ms)) return MAX_RETRY_DELAY_MS;
+  return Math.min(Math.max(ms, 0), MAX_RETRY_DELAY_MS);
 }

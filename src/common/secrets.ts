@@ -1,26 +1,32 @@
 // Resolves a connection's `env:NAME` or `file:/path` API-key reference, on the worker only.
 // A rule reaches the worker inside a schedule that anyone allowed to create schedules could craft,
 // so the worker re-checks the rule here: the reference may only name variables and files the
-// worker owns for API keys, and the key is only ever sent over TLS (or to this host).
+// worker owns for API keys, and the key is only ever sent over TLS to an allowed host (or to this host).
 import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
 import type { ConnectionSpec } from '../model/types';
 import { configError } from './errors';
 
 export const DEFAULT_SECRET_ENV_PATTERN = '^ATLASSIAN_';
+/** Where Atlassian's events-stream API is; AUDIT_COLLECT_ALLOWED_API_HOSTS replaces the list. */
+export const DEFAULT_ALLOWED_API_HOSTS: readonly string[] = ['api.atlassian.com'];
 
 export interface SecretResolver {
   /** Checks the connection's baseUrl and key reference, and returns the key. */
   resolve(params: { connection: ConnectionSpec }): string;
 }
 
-export function createSecretResolver(params: { env?: NodeJS.ProcessEnv; envPattern?: RegExp; secretsDir?: string } = {}): SecretResolver {
+export function createSecretResolver(
+  params: { env?: NodeJS.ProcessEnv; envPattern?: RegExp; secretsDir?: string; allowedHosts?: readonly string[] } = {},
+): SecretResolver {
   const env = params.env ?? process.env;
   const envPattern = params.envPattern ?? new RegExp(DEFAULT_SECRET_ENV_PATTERN);
+  const allowedHosts = params.allowedHosts ?? DEFAULT_ALLOWED_API_HOSTS;
   return {
     resolve({ connection }) {
-      const problem = baseUrlProblem(connection.baseUrl);
-      if (problem) throw configError(`connection '${connection.name}': baseUrl ${problem}. Fix the rules file and apply it again.`);
+      // Before the reference is even looked at: nothing is read for a key that may not be sent.
+      const problem = apiBaseUrlProblem({ baseUrl: connection.baseUrl, allowedHosts });
+      if (problem) throw configError(`connection '${connection.name}': ${problem}; then apply the rules file and resume the rule.`);
       const ref = connection.apiKeyRef;
       if (ref.startsWith('env:')) return fromEnv({ connection, name: ref.slice(4), env, envPattern });
       if (ref.startsWith('file:')) return fromFile({ connection, path: ref.slice(5), secretsDir: params.secretsDir });
@@ -30,8 +36,42 @@ export function createSecretResolver(params: { env?: NodeJS.ProcessEnv; envPatte
 }
 
 /**
- * Why an API key must not be sent to this baseUrl, or undefined when it may: https://, or
- * http:// to a loopback host (a local simulator). Never echoes anything but the URL's origin.
+ * Why an API key must not be sent to this baseUrl, or undefined when it may: https:// to a host in
+ * `allowedHosts` (AUDIT_COLLECT_ALLOWED_API_HOSTS), or http(s):// to a loopback host (a local
+ * simulator). The one check that both apply and the worker make. Names only the URL's origin.
+ */
+export function apiBaseUrlProblem(params: { baseUrl: string; allowedHosts: readonly string[] }): string | undefined {
+  const problem = baseUrlProblem(params.baseUrl);
+  if (problem) return `baseUrl ${problem}. Fix the connection's baseUrl`;
+  const url = new URL(params.baseUrl);
+  if (isLoopback(url.hostname) || params.allowedHosts.includes(url.hostname)) return undefined;
+  return (
+    `baseUrl ${url.protocol}//${url.host}: the API key is sent only to a host in AUDIT_COLLECT_ALLOWED_API_HOSTS ` +
+    `(${params.allowedHosts.join(', ')}) or to a loopback host, and ${url.hostname} is neither. Fix the connection's baseUrl, ` +
+    `or add ${url.hostname} to AUDIT_COLLECT_ALLOWED_API_HOSTS on the worker and where apply runs`
+  );
+}
+
+// RFC 1123 host names (and IPv4 addresses), lowercase: the URL parser's form of a host.
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** The hosts a comma-separated AUDIT_COLLECT_ALLOWED_API_HOSTS names (the default when empty), or what is wrong with it. */
+export function parseAllowedApiHosts(value: string | undefined): { hosts: string[] } | { problem: string } {
+  const hosts = (value ?? '')
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter((host) => host !== '');
+  if (hosts.length === 0) return { hosts: [...DEFAULT_ALLOWED_API_HOSTS] };
+  const bad = hosts.filter((host) => !HOST_NAME.test(host));
+  if (bad.length === 0) return { hosts };
+  return {
+    problem: `must be comma-separated host names such as api.atlassian.com, without scheme, port, path or wildcard (not ${bad.join(', ')})`,
+  };
+}
+
+/**
+ * Why a URL must not carry a secret, or undefined when it may: https://, or http:// to a loopback
+ * host (a local simulator). Never echoes anything but the URL's origin.
  */
 export function baseUrlProblem(baseUrl: string): string | undefined {
   let url: URL;
@@ -71,6 +111,13 @@ function fromEnv(params: { connection: ConnectionSpec; name: string; env: NodeJS
 function fromFile(params: { connection: ConnectionSpec; path: string; secretsDir?: string }): string {
   const { connection, path, secretsDir } = params;
   const ref = `file:${path}`;
+  // Without a directory the worker owns for keys, a crafted schedule could send any file it can read.
+  if (secretsDir === undefined) {
+    throw configError(
+      `connection '${connection.name}': apiKey ${ref} is refused: this worker resolves file: references only inside AUDIT_COLLECT_SECRETS_DIR, which is not set. ` +
+        `Set AUDIT_COLLECT_SECRETS_DIR on the worker to the directory that holds the key files, then resume the rule.`,
+    );
+  }
   const unreadable = (error: unknown) =>
     configError(
       `connection '${connection.name}': apiKey ${ref} cannot be read on the worker (${(error as { code?: string }).code ?? 'unreadable'}). Create the file and resume the rule.`,
@@ -85,10 +132,10 @@ function fromFile(params: { connection: ConnectionSpec; path: string; secretsDir
     real = realpathSync(path);
   } catch (error) {
     // Outside the directory, "outside" even when missing: the error must not probe the worker's files.
-    if (secretsDir !== undefined && !isInside({ dir: secretsDir, path: resolvePath(path) })) throw outside(resolvePath(path));
+    if (!isInside({ dir: secretsDir, path: resolvePath(path) })) throw outside(resolvePath(path));
     throw unreadable(error);
   }
-  if (secretsDir !== undefined && !isInside({ dir: secretsDir, path: real })) throw outside(real);
+  if (!isInside({ dir: secretsDir, path: real })) throw outside(real);
   let value: string;
   try {
     // The resolved path, so that the file read is the file checked.

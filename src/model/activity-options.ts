@@ -1,4 +1,4 @@
-// Timeouts and retry policies of the activities, shared by the workflows that schedule them.
+// Timeouts and retry policies of the activities, defined once for the workflows that schedule them.
 import type { ActivityOptions } from '@temporalio/common';
 
 /**
@@ -12,4 +12,20 @@ import type { ActivityOptions } from '@temporalio/common';
 export const BATCH_ACTIVITY_OPTIONS = {
   startToCloseTimeout: '2 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
+} satisfies ActivityOptions;
+
+/** Where a rule starts: one checkpoint read. Retried with backoff to a minute, without end (S3 may be down). */
+export const RESOLVE_START_ACTIVITY_OPTIONS = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+} satisfies ActivityOptions;
+
+/**
+ * pauseRule runs after a needs-a-human failure, to pause the rule's schedule. Retries back off to a
+ * minute and stop after 10 attempts (about 5 minutes), so that a Temporal outage or a schedule
+ * that is gone cannot hold the failing run open forever; the run then fails saying it is not paused.
+ */
+export const PAUSE_RULE_ACTIVITY_OPTIONS = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 } satisfies ActivityOptions;

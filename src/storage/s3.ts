@@ -1,5 +1,6 @@
 // The object sink: S3 (or any S3-compatible server) through the AWS SDK.
 import { GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { isPreconditionFailed } from '../common/errors';
 
 /**
  * A conditional write: `create` only when no object has the key (`If-None-Match: *`), `replace`
@@ -29,12 +30,6 @@ export interface ObjectStore {
   put(params: PutParams): Promise<PutOutcome>;
   /** The object's bytes and ETag, or undefined when there is no such key. */
   get(params: { bucket: string; key: string }): Promise<StoredObject | undefined>;
-}
-
-/** S3's answer to a conditional write whose condition does not hold: 412 PreconditionFailed. */
-export function isPreconditionFailed(error: unknown): boolean {
-  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | null;
-  return e?.name === 'PreconditionFailed' || e?.Code === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
 }
 
 /** A replace whose version is gone (the object was deleted since): S3 answers 404, and the condition fails all the same. */

@@ -1,7 +1,7 @@
 // The worker's configuration, read once from the environment and validated with a schema.
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_SECRET_ENV_PATTERN, baseUrlProblem } from '../common/secrets';
+import { DEFAULT_ALLOWED_API_HOSTS, DEFAULT_SECRET_ENV_PATTERN, baseUrlProblem, parseAllowedApiHosts } from '../common/secrets';
 import { TASK_QUEUE } from '../model/types';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -12,6 +12,12 @@ const regex = z.string().transform((source, ctx) => {
     ctx.addIssue({ code: 'custom', message: `must be a regular expression (${(error as Error).message})` });
     return z.NEVER;
   }
+});
+const hosts = z.string().transform((value, ctx) => {
+  const parsed = parseAllowedApiHosts(value);
+  if ('hosts' in parsed) return parsed.hosts;
+  ctx.addIssue({ code: 'custom', message: parsed.problem });
+  return z.NEVER;
 });
 const int = (min: number, max: number) =>
   z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().min(min).max(max));
@@ -56,8 +62,13 @@ const EnvSchema = z.object({
    * crafted schedule cannot send the worker's other secrets (S3 or encryption keys) to some URL.
    */
   AUDIT_COLLECT_SECRET_ENV_PATTERN: regex.default(DEFAULT_SECRET_ENV_PATTERN),
-  /** When set, file:/path API-key references must resolve (symlinks followed) inside this directory. */
+  /** file:/path API-key references must resolve (symlinks followed) inside this directory; unset, they are refused. */
   AUDIT_COLLECT_SECRETS_DIR: z.string().refine(isAbsolute, 'must be an absolute path').optional(),
+  /**
+   * The hosts (besides loopback) a connection's baseUrl may name: the worker sends API keys nowhere
+   * else, so that a crafted schedule cannot send one to a host of its choosing. Comma-separated.
+   */
+  AUDIT_COLLECT_ALLOWED_API_HOSTS: hosts.default(DEFAULT_ALLOWED_API_HOSTS.join(',')),
   /** json: one JSON object a line, for log shippers; text: the SDK's plain format. */
   AUDIT_COLLECT_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
   AUDIT_COLLECT_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),

@@ -30,6 +30,7 @@ export async function createCollectorWorker(params: {
   const secrets = createSecretResolver({
     envPattern: config.AUDIT_COLLECT_SECRET_ENV_PATTERN,
     secretsDir: config.AUDIT_COLLECT_SECRETS_DIR,
+    allowedHosts: config.AUDIT_COLLECT_ALLOWED_API_HOSTS,
   });
   const store = createS3Store(createS3Client({ forcePathStyle: config.AUDIT_COLLECT_S3_FORCE_PATH_STYLE }));
   const activities = createActivities({

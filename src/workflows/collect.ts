@@ -21,16 +21,14 @@ import {
   type RunSummary,
 } from '../model/types';
 import { normalizeState } from '../model/position';
-import { BATCH_ACTIVITY_OPTIONS } from '../model/activity-options';
+import { BATCH_ACTIVITY_OPTIONS, PAUSE_RULE_ACTIVITY_OPTIONS, RESOLVE_START_ACTIVITY_OPTIONS } from '../model/activity-options';
 import { stateAfter } from '../model/state';
 import { carryHealth } from '../model/health';
 import { parseDuration } from '../model/duration';
 import { FAILING_AFTER_INTERVALS, createNotices, previousNotice, withNotice, type Notices } from './notices';
 
-const { resolveStart, pauseRule } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { resolveStart } = proxyActivities<Activities>(RESOLVE_START_ACTIVITY_OPTIONS);
+const { pauseRule } = proxyActivities<Activities>(PAUSE_RULE_ACTIVITY_OPTIONS);
 
 /**
  * A batch writes one or more objects (for up to the worker's batch time) and returns where it got
@@ -67,8 +65,13 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
   let watched = false;
   // Activities only fail for good on needs-a-human errors: pause the rule with the reason, then fail the run.
   const pauseAndFail = async (err: unknown): Promise<never> => {
-    const failure = needsAHuman(rule.id, err);
-    await pauseRule({ ruleId: rule.id, note: failure.message });
+    let failure = needsAHuman(rule.id, err);
+    // A rule that cannot be paused still fails its run with the reason, and says it is not paused.
+    const unpaused = await pauseRule({ ruleId: rule.id, note: failure.message }).then(
+      () => undefined,
+      (pauseErr: unknown) => causeOf(pauseErr).message,
+    );
+    if (unpaused) failure = needsAHuman(rule.id, err, ` (not paused: ${unpaused})`);
     if (!noticesOn()) throw failure;
     await notices.paused(failure.message);
     throw withNotice(failure, notices.last());
@@ -163,13 +166,18 @@ function runDetails(ruleId: string, run: RunSummary, state: CollectState): strin
   ].join('\n\n');
 }
 
-/** Activities only fail for good on needs-a-human errors; name the rule and keep the cause's advice. */
-export function needsAHuman(ruleId: string, err: unknown): ApplicationFailure {
+/** What an activity failed with: the cause an ActivityFailure wraps, as an Error. */
+function causeOf(err: unknown): Error {
   const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
-  const message = cause instanceof Error ? cause.message : String(cause);
+  return cause instanceof Error ? cause : new Error(String(cause));
+}
+
+/** Activities only fail for good on needs-a-human errors; name the rule and keep the cause's advice (and `more`). */
+export function needsAHuman(ruleId: string, err: unknown, more = ''): ApplicationFailure {
+  const cause = causeOf(err);
   const type = cause instanceof ApplicationFailure && cause.type ? cause.type : 'CollectFailed';
   return ApplicationFailure.create({
-    message: `rule ${ruleId}: ${message}`,
+    message: `rule ${ruleId}: ${cause.message}${more}`,
     type,
     nonRetryable: true,
   });

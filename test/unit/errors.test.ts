@@ -4,8 +4,11 @@ import {
   MAX_RETRY_DELAY_MS,
   classifyAtlassianResponse,
   classifyNetworkError,
+  S3_REFUSED_ATTEMPTS,
   classifyS3Error,
   checkApiKey,
+  isConditionalConflict,
+  isPreconditionFailed,
   parseReset,
   retryDelayMs,
   type Headers,
@@ -234,6 +237,167 @@ describe('classifyS3Error', () => {
   it('a network error without $metadata is retryable', () => {
     const failure = s3(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9000'), { code: 'ECONNREFUSED' }));
     expect(failure.nonRetryable).toBe(false);
+  });
+
+  // The SDK's code and message stay in the text: `Error writing …` alone says nothing.
+  describe("the SDK's code and message are kept", () => {
+    const withMessage = (name: string, status: number, message: string) =>
+      Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+
+    it.each([
+      [
+        'a connection refused',
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9000'), { code: 'ECONNREFUSED', $metadata: { attempts: 3 } }),
+        'S3 bucket audit-logs: ECONNREFUSED writing a/b.json.zst: connect ECONNREFUSED 127.0.0.1:9000; retrying',
+      ],
+      [
+        // Node 20+ tries every address of a host and reports an AggregateError with no message.
+        'an AggregateError with only a code',
+        Object.assign(new AggregateError([], ''), { code: 'ECONNREFUSED' }),
+        'S3 bucket audit-logs: ECONNREFUSED writing a/b.json.zst; retrying',
+      ],
+      [
+        'a 503 SlowDown',
+        withMessage('SlowDown', 503, 'Please reduce your request rate.'),
+        'S3 bucket audit-logs: SlowDown (HTTP 503) writing a/b.json.zst: Please reduce your request rate.; retrying',
+      ],
+    ])('%s', (_name, error, message) => {
+      const failure = s3(error);
+      expect(failure.nonRetryable).toBe(false);
+      expect(failure.type).toBe(ErrorType.S3Unavailable);
+      expect(failure.message).toBe(message);
+    });
+
+    it('a needs-a-human row keeps the code and message after the fix', () => {
+      const failure = s3(withMessage('NoSuchBucket', 404, 'The specified bucket does not exist'));
+      expect(failure.message).toBe(
+        "S3 bucket audit-logs: the bucket does not exist. Create it or fix the rule's destination.bucket, then resume the rule " +
+          '(NoSuchBucket writing a/b.json.zst: The specified bucket does not exist).',
+      );
+    });
+
+    it("masks the worker's AWS secret and session token should a message quote them", () => {
+      const saved = { ...process.env };
+      Object.assign(process.env, { AWS_SECRET_ACCESS_KEY: FAKE_AWS_SECRET, AWS_SESSION_TOKEN: 'session-token-8c1f' });
+      try {
+        const failure = s3(withMessage('InternalError', 500, `failed with ${FAKE_AWS_SECRET} and session-token-8c1f`));
+        expect(failure.message).toContain('failed with *** and ***');
+        expect(failure.message).not.toContain(FAKE_AWS_SECRET);
+      } finally {
+        process.env = saved;
+      }
+    });
+
+    it('cuts a long message short, on one line', () => {
+      const failure = s3(withMessage('InternalError', 500, `line one\n${'x'.repeat(1_000)}`));
+      expect(failure.message).not.toContain('\n');
+      expect(failure.message.length).toBeLessThan(450);
+    });
+  });
+
+  describe('the region and the endpoint', () => {
+    it('"Region is missing" (thrown by the SDK before any request) needs a human: set AWS_REGION', () => {
+      const failure = s3(new Error('Region is missing'));
+      expect(failure.type).toBe(ErrorType.Config);
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toMatch(/^S3 bucket audit-logs: no AWS region is set on the worker\. Set AWS_REGION/);
+      expect(failure.message).toContain('(Error writing a/b.json.zst: Region is missing)');
+    });
+
+    const notFound = () =>
+      Object.assign(new Error('getaddrinfo ENOTFOUND minio.internal'), {
+        code: 'ENOTFOUND',
+        hostname: 'minio.internal',
+        $metadata: { attempts: 1 },
+      });
+
+    it('an endpoint host that does not resolve needs a human: fix AWS_ENDPOINT_URL_S3', () => {
+      const failure = s3(notFound());
+      expect(failure.type).toBe(ErrorType.Config);
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toMatch(/the S3 endpoint host minio\.internal does not resolve\. Fix AWS_ENDPOINT_URL_S3/);
+      expect(failure.message).toContain('(ENOTFOUND writing a/b.json.zst: getaddrinfo ENOTFOUND minio.internal)');
+    });
+
+    it('within an activity, it is retried for a few attempts first (a DNS blip passes)', () => {
+      const at = (attempt: number) => classifyS3Error({ error: notFound(), bucket: 'audit-logs', key: 'k', attempt });
+      expect(at(1).nonRetryable).toBe(false);
+      expect(at(1).message).toMatch(/\(attempt 1 of 5 before the rule pauses: the S3 endpoint host minio\.internal does not resolve/);
+      expect(at(S3_REFUSED_ATTEMPTS - 1).nonRetryable).toBe(false);
+      expect(at(S3_REFUSED_ATTEMPTS).nonRetryable).toBe(true);
+    });
+
+    it('EAI_AGAIN (the resolver did not answer) is always retried', () => {
+      const error = Object.assign(new Error('getaddrinfo EAI_AGAIN minio.internal'), { code: 'EAI_AGAIN' });
+      expect(classifyS3Error({ error, bucket: 'b', key: 'k', attempt: 50 }).nonRetryable).toBe(false);
+    });
+  });
+
+  describe('4xx outside the table', () => {
+    const refused = () =>
+      Object.assign(new Error('Object Lock configuration is invalid'), { name: 'InvalidRequest', $metadata: { httpStatusCode: 400 } });
+    const at = (error: unknown, attempt?: number) => classifyS3Error({ error, bucket: 'audit-logs', key: 'a/b.json.zst', attempt });
+
+    it('are retried, saying how many attempts are left', () => {
+      const failure = at(refused(), 2);
+      expect(failure.nonRetryable).toBe(false);
+      expect(failure.message).toBe(
+        'S3 bucket audit-logs: InvalidRequest (HTTP 400) writing a/b.json.zst: Object Lock configuration is invalid (attempt 2 of 5 before the rule pauses); retrying',
+      );
+    });
+
+    it(`need a human from attempt ${S3_REFUSED_ATTEMPTS} on, with the code and message`, () => {
+      for (const attempt of [S3_REFUSED_ATTEMPTS, S3_REFUSED_ATTEMPTS + 3]) {
+        const failure = at(refused(), attempt);
+        expect(failure.type).toBe(ErrorType.S3Refused);
+        expect(failure.nonRetryable).toBe(true);
+        expect(failure.message).toMatch(new RegExp(`S3 refused the request ${attempt} times in a row \\(HTTP 400\\)`));
+        expect(failure.message).toContain('(InvalidRequest writing a/b.json.zst: Object Lock configuration is invalid)');
+      }
+    });
+
+    it('without an attempt number (a caller that cannot count) stay retryable', () => {
+      expect(at(refused()).nonRetryable).toBe(false);
+    });
+
+    it.each([
+      ['RequestTimeout', 408, ErrorType.S3Unavailable],
+      ['OperationAborted', 409, ErrorType.S3Conflict],
+      ['ConditionalRequestConflict', 409, ErrorType.S3Conflict],
+      ['TooManyRequests', 429, ErrorType.S3Unavailable],
+      ['ClientClosedRequest', 499, ErrorType.S3Unavailable],
+      ['PreconditionFailed', 412, ErrorType.S3Conflict],
+    ])('%s (HTTP %i) is retryable, whatever the attempt', (name, status, type) => {
+      const failure = at(sdkError(name, status), 99);
+      expect(failure.nonRetryable).toBe(false);
+      expect(failure.type).toBe(type);
+      expect(failure.message).toContain(`${name} (HTTP ${status}) writing a/b.json.zst`);
+    });
+  });
+
+  describe('conditional writes: left to the caller', () => {
+    it.each([
+      [
+        'the SDK name',
+        Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed' }),
+        true,
+      ],
+      ['HTTP 412 alone', { $metadata: { httpStatusCode: 412 } }, true],
+      ['a 409 ConditionalRequestConflict', sdkError('ConditionalRequestConflict', 409), false],
+      ['a 404', sdkError('NoSuchKey', 404), false],
+      ['not an object', 'PreconditionFailed', false],
+    ])('isPreconditionFailed: %s → %s', (_name, error, expected) => {
+      expect(isPreconditionFailed(error)).toBe(expected);
+    });
+
+    it.each([
+      ['ConditionalRequestConflict', sdkError('ConditionalRequestConflict', 409), true],
+      ['another 409', sdkError('OperationAborted', 409), false],
+      ['a 412', sdkError('PreconditionFailed', 412), false],
+      ['undefined', undefined, false],
+    ])('isConditionalConflict: %s → %s', (_name, error, expected) => {
+      expect(isConditionalConflict(error)).toBe(expected);
+    });
   });
 });
 

@@ -183,7 +183,7 @@ test('a failed upload ends the loop: nothing after it is uploaded or reported', 
   expect(error).toMatchObject({
     type: ErrorType.S3Unavailable,
     nonRetryable: false,
-    message: expect.stringMatching(/^S3 bucket b: Error writing p\/\S+\.json\.zst; retrying$/),
+    message: expect.stringMatching(/^S3 bucket b: Error writing p\/\S+\.json\.zst: S3 down; retrying$/),
   });
   expect(done).toHaveLength(1);
   expect(s3.puts).toHaveLength(1);

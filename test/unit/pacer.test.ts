@@ -1,4 +1,6 @@
+import { waitMs, type OrgBudget } from '../../src/atlassian/org-budget';
 import { createPacer } from '../../src/atlassian/pacer';
+import { MAX_RETRY_DELAY_MS, boundedWaitMs } from '../../src/common/retry-delay';
 
 /** Lets queued promise callbacks run without moving the (fake) clock. */
 const settle = () => jest.advanceTimersByTimeAsync(0);
@@ -296,5 +298,93 @@ describe('createPacer with the API budget headers', () => {
     expect(full.length).toBe(3);
     expect([...windows.values()].reduce((sum, w) => sum + w.refused, 0)).toBe(0);
     for (const [, w] of full) expect(w.served).toBeGreaterThanOrEqual(47);
+  });
+});
+
+// Whatever the headers say, no wait is longer than MAX_RETRY_DELAY_MS, and no timer is given more
+// than 2^31-1 ms or NaN (Node would run it after 1 ms: a busy loop).
+describe('bounded waits', () => {
+  const T0 = Date.parse('2026-05-19T10:00:30Z');
+  const paced = () => createPacer({ perMinute: 50, burst: 10, now: () => Date.now(), random: () => 0.5 });
+  let delays: unknown[];
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: T0 });
+    delays = [];
+    const fake = global.setTimeout;
+    jest.spyOn(global, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+      delays.push(ms);
+      return fake(fn, ms);
+    }) as typeof setTimeout);
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    jest.useRealTimers();
+  });
+
+  it.each([
+    [
+      'a 200 with nothing left and a reset in 2099',
+      200,
+      { 'x-ratelimit-limit': '50', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '2099-01-01T00:00Z' },
+    ],
+    [
+      'a 200 with nothing left and an epoch reset in 2286',
+      200,
+      { 'x-ratelimit-limit': '50', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '9999999999999' },
+    ],
+    ['a 429 with a reset in 2099', 429, { 'x-ratelimit-reset': '2099-01-01T00:00:00Z' }],
+    ['a 429 with a Retry-After of 3,000 years', 429, { 'retry-after': '99999999999' }],
+  ])('%s: the request waits MAX_RETRY_DELAY_MS, on one timer', async (_name, status, headers) => {
+    const pacer = paced();
+    pacer.observe({ key: 'org', status, headers });
+    const next = tracked(pacer.take('org'));
+    await expectDoneAfter(next, MAX_RETRY_DELAY_MS);
+    expect(delays).toEqual([MAX_RETRY_DELAY_MS]);
+  });
+
+  it('spreads what remains until a bogus reset over MAX_RETRY_DELAY_MS, not until 2099', async () => {
+    const pacer = paced();
+    pacer.observe({
+      key: 'org',
+      status: 200,
+      headers: { 'x-ratelimit-limit': '50', 'x-ratelimit-remaining': '41', 'x-ratelimit-reset': '2099-01-01T00:00Z' },
+    });
+    await pacer.take('org');
+    // 40 left after that one, spread evenly over the 5 minutes the reset is taken to be away.
+    const next = tracked(pacer.take('org'));
+    await expectDoneAfter(next, MAX_RETRY_DELAY_MS / 40);
+  });
+
+  it('a budget whose numbers went bad waits the longest, never NaN', () => {
+    const budget: OrgBudget = {
+      remaining: 10,
+      limit: 50,
+      resetAt: Number.NaN,
+      sentSince: 0,
+      lastSentAt: T0,
+      used: 0,
+      mine: 0,
+      all: 0,
+      fadedAt: T0,
+      rebase: false,
+      jitter: 0.5,
+    };
+    expect(waitMs({ budget, nowMs: T0 })).toBe(MAX_RETRY_DELAY_MS);
+    expect(waitMs({ budget: { ...budget, resetAt: Number.POSITIVE_INFINITY, remaining: 0 }, nowMs: T0 })).toBe(MAX_RETRY_DELAY_MS);
+  });
+
+  it.each([
+    [Number.NaN, MAX_RETRY_DELAY_MS],
+    [Number.POSITIVE_INFINITY, MAX_RETRY_DELAY_MS],
+    [2 ** 31, MAX_RETRY_DELAY_MS],
+    [-5, 0],
+    [1_234, 1_234],
+  ])('boundedWaitMs(%d) is %d', (ms, expected) => {
+    expect(boundedWaitMs(ms)).toBe(expected);
+  });
+
+  it('MAX_RETRY_DELAY_MS fits a timer', () => {
+    expect(MAX_RETRY_DELAY_MS).toBeLessThanOrEqual(2 ** 31 - 1);
   });
 });

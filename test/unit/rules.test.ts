@@ -1,4 +1,7 @@
-import { DEFAULT_BASE_URL, RulesError, checkSecretReferences, parseRules } from '../../src/client/rules';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_BASE_URL, RulesError, checkApiHosts, checkSecretReferences, parseRules } from '../../src/client/rules';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 
@@ -294,5 +297,57 @@ describe('checkSecretReferences', () => {
 
   it('names an unset variable', () => {
     expect(checkSecretReferences(withKey('env:ATLASSIAN_API_KEY'), {})).toEqual([expect.stringMatching(/ATLASSIAN_API_KEY is not set/)]);
+  });
+
+  describe('file: references', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-collect-rules-'));
+    const keyFile = join(dir, 'atlassian');
+    writeFileSync(keyFile, 'k\n');
+
+    it('accept a readable file with AUDIT_COLLECT_SECRETS_DIR set', () => {
+      expect(checkSecretReferences(withKey(`file:${keyFile}`), { AUDIT_COLLECT_SECRETS_DIR: dir })).toEqual([]);
+    });
+
+    it('need AUDIT_COLLECT_SECRETS_DIR, as the worker does', () => {
+      expect(checkSecretReferences(withKey(`file:${keyFile}`), {})).toEqual([
+        `connection 'acme': apiKey file:${keyFile}: the worker resolves file: references only inside AUDIT_COLLECT_SECRETS_DIR, which is not set here; ` +
+          "set it (here and on the worker) to the directory that holds the key file, or pass --skip-secret-check when applying from a host other than the worker's",
+      ]);
+    });
+
+    it('name a missing file', () => {
+      expect(checkSecretReferences(withKey(`file:${dir}/missing`), { AUDIT_COLLECT_SECRETS_DIR: dir })).toEqual([
+        expect.stringMatching(/the file does not exist or is not readable/),
+      ]);
+    });
+  });
+});
+
+describe('checkApiHosts', () => {
+  const withBaseUrl = (baseUrl: string) => parseRules(file({ connection: `    baseUrl: ${baseUrl}` }));
+
+  it.each(['https://api.atlassian.com', 'http://127.0.0.1:8900', 'https://localhost:8443'])('accepts %s by default', (baseUrl) => {
+    expect(checkApiHosts({ rules: withBaseUrl(baseUrl), env: {} })).toEqual([]);
+  });
+
+  it('names the connection, the host and the variable for a host outside the list', () => {
+    expect(checkApiHosts({ rules: withBaseUrl('https://evil.example/x'), env: {} })).toEqual([
+      "connection 'acme': baseUrl https://evil.example: the API key is sent only to a host in AUDIT_COLLECT_ALLOWED_API_HOSTS (api.atlassian.com) " +
+        "or to a loopback host, and evil.example is neither. Fix the connection's baseUrl, or add evil.example to AUDIT_COLLECT_ALLOWED_API_HOSTS on the worker and where apply runs.",
+    ]);
+  });
+
+  it('follows AUDIT_COLLECT_ALLOWED_API_HOSTS when set here', () => {
+    const env = { AUDIT_COLLECT_ALLOWED_API_HOSTS: 'api.atlassian.com,evil.example' };
+    expect(checkApiHosts({ rules: withBaseUrl('https://evil.example'), env })).toEqual([]);
+    expect(checkApiHosts({ rules: withBaseUrl('https://other.example'), env })).toEqual([
+      expect.stringContaining('other.example is neither'),
+    ]);
+  });
+
+  it('names a bad AUDIT_COLLECT_ALLOWED_API_HOSTS', () => {
+    expect(checkApiHosts({ rules: withBaseUrl('https://api.atlassian.com'), env: { AUDIT_COLLECT_ALLOWED_API_HOSTS: '*' } })).toEqual([
+      expect.stringMatching(/^AUDIT_COLLECT_ALLOWED_API_HOSTS must be comma-separated host names/),
+    ]);
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../../src/common/errors';
-import { createSecretResolver } from '../../src/common/secrets';
+import { apiBaseUrlProblem, createSecretResolver, parseAllowedApiHosts } from '../../src/common/secrets';
 import { ConfigError, readWorkerConfig } from '../../src/worker/config';
 import type { ConnectionSpec } from '../../src/model/types';
 
@@ -97,10 +97,14 @@ describe('file: references', () => {
     expect(failure.message).toContain(`Put the key file under ${dir}`);
   });
 
-  it('resolves any readable file when no secrets directory is set', () => {
-    expect(createSecretResolver({ env }).resolve({ connection: connection({ apiKeyRef: `file:${join(root, 'outside')}` }) })).toBe(
-      AWS_SECRET,
-    );
+  it('refuses every file when no secrets directory is set, naming the variable', () => {
+    for (const path of [join(root, 'outside'), join(dir, 'atlassian'), join(root, 'missing')]) {
+      const failure = refusal(() => createSecretResolver({ env }).resolve({ connection: connection({ apiKeyRef: `file:${path}` }) }));
+      expect(failure.message).toContain(`apiKey file:${path} is refused`);
+      expect(failure.message).toMatch(
+        /only inside AUDIT_COLLECT_SECRETS_DIR, which is not set\. Set AUDIT_COLLECT_SECRETS_DIR on the worker/,
+      );
+    }
   });
 
   it('a missing file is a clear error', () => {
@@ -133,16 +137,105 @@ describe('baseUrl', () => {
   });
 
   it('does not echo credentials in the URL', () => {
-    const failure = refusal(() => resolver.resolve({ connection: connection({ baseUrl: 'http://user:hunter2@example.com' }) }));
-    expect(failure.message).not.toContain('hunter2');
+    for (const baseUrl of ['http://user:hunter2@example.com', 'https://user:hunter2@example.com/path?token=hunter2']) {
+      const failure = refusal(() => resolver.resolve({ connection: connection({ baseUrl }) }));
+      expect(failure.message).not.toContain('hunter2');
+    }
   });
 });
 
+// API keys go only to Atlassian: the host allowlist (AUDIT_COLLECT_ALLOWED_API_HOSTS), checked
+// before the reference is even looked at.
+describe('baseUrl host allowlist', () => {
+  /** An environment that records every variable read from it. */
+  function watchedEnv() {
+    const reads: string[] = [];
+    const watched = new Proxy(env as NodeJS.ProcessEnv, {
+      get: (target, name) => {
+        reads.push(String(name));
+        return target[String(name)];
+      },
+    });
+    return { watched, reads };
+  }
+
+  it.each(['https://api.atlassian.com', 'https://API.Atlassian.com:443/', 'https://127.0.0.1:8443', 'http://localhost:8900'])(
+    'sends the key to %s by default',
+    (baseUrl) => {
+      expect(createSecretResolver({ env }).resolve({ connection: connection({ baseUrl }) })).toBe(KEY);
+    },
+  );
+
+  it.each([
+    'https://evil.example',
+    'https://api.atlassian.com.evil.example',
+    'https://atlassian.com',
+    'https://0.0.0.0:8443',
+    'https://10.0.0.1',
+  ])('refuses %s before reading the key, naming the host and the variable', (baseUrl) => {
+    const { watched, reads } = watchedEnv();
+    const failure = refusal(() => createSecretResolver({ env: watched }).resolve({ connection: connection({ baseUrl }) }));
+    const host = new URL(baseUrl).hostname;
+    expect(failure.message).toContain(`the API key is sent only to a host in AUDIT_COLLECT_ALLOWED_API_HOSTS (api.atlassian.com)`);
+    expect(failure.message).toContain(`${host} is neither`);
+    expect(failure.message).toContain(`add ${host} to AUDIT_COLLECT_ALLOWED_API_HOSTS on the worker`);
+    expect(reads).toEqual([]);
+  });
+
+  it('refuses a file: reference to another host without touching the file system', () => {
+    const failure = refusal(() =>
+      createSecretResolver({ env, secretsDir: '/nonexistent' }).resolve({
+        connection: connection({ baseUrl: 'https://evil.example', apiKeyRef: 'file:/nonexistent/key' }),
+      }),
+    );
+    expect(failure.message).toContain('AUDIT_COLLECT_ALLOWED_API_HOSTS');
+    expect(failure.message).not.toContain('ENOENT');
+  });
+
+  it('sends the key to a host the allowlist adds', () => {
+    const resolver = createSecretResolver({ env, allowedHosts: ['api.atlassian.com', 'atlassian.internal.example'] });
+    expect(resolver.resolve({ connection: connection({ baseUrl: 'https://atlassian.internal.example/gateway' }) })).toBe(KEY);
+    refusal(() => resolver.resolve({ connection: connection({ baseUrl: 'https://evil.example' }) }));
+  });
+
+  it('an allowed host still needs https://', () => {
+    expect(apiBaseUrlProblem({ baseUrl: 'http://api.atlassian.com', allowedHosts: ['api.atlassian.com'] })).toMatch(/must use https:\/\//);
+  });
+
+  it.each([
+    [undefined, ['api.atlassian.com']],
+    ['', ['api.atlassian.com']],
+    [' API.atlassian.com , atlassian.internal.example,', ['api.atlassian.com', 'atlassian.internal.example']],
+    ['10.1.2.3', ['10.1.2.3']],
+  ])('AUDIT_COLLECT_ALLOWED_API_HOSTS=%p allows %p', (value, hosts) => {
+    expect(parseAllowedApiHosts(value)).toEqual({ hosts });
+  });
+
+  it.each(['https://api.atlassian.com', 'api.atlassian.com:443', '*.atlassian.com', 'api.atlassian.com/path', 'a b'])(
+    'AUDIT_COLLECT_ALLOWED_API_HOSTS=%s is not a list of host names',
+    (value) => {
+      const parsed = parseAllowedApiHosts(value);
+      expect(parsed).toEqual({ problem: expect.stringContaining('must be comma-separated host names such as api.atlassian.com') });
+    },
+  );
+});
+
 describe('worker config', () => {
-  it('defaults the pattern to ^ATLASSIAN_ and leaves the secrets directory unset', () => {
+  it('defaults the pattern to ^ATLASSIAN_, the allowed hosts to api.atlassian.com and leaves the secrets directory unset', () => {
     const config = readWorkerConfig({});
     expect(config.AUDIT_COLLECT_SECRET_ENV_PATTERN.source).toBe('^ATLASSIAN_');
     expect(config.AUDIT_COLLECT_SECRETS_DIR).toBeUndefined();
+    expect(config.AUDIT_COLLECT_ALLOWED_API_HOSTS).toEqual(['api.atlassian.com']);
+  });
+
+  it('reads the allowed hosts, and names the variable when one is not a host name', () => {
+    expect(readWorkerConfig({ AUDIT_COLLECT_ALLOWED_API_HOSTS: 'api.atlassian.com,gw.example' }).AUDIT_COLLECT_ALLOWED_API_HOSTS).toEqual([
+      'api.atlassian.com',
+      'gw.example',
+    ]);
+    expect(() => readWorkerConfig({ AUDIT_COLLECT_ALLOWED_API_HOSTS: 'https://gw.example' })).toThrow(
+      /AUDIT_COLLECT_ALLOWED_API_HOSTS: must be comma-separated host names .*\(not https:\/\/gw\.example\)/,
+    );
   });
 
   it('reads a custom pattern and an absolute secrets directory', () => {

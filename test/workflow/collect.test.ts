@@ -242,3 +242,18 @@ test('a batch superseded by another writer ends the run with the checkpoint it f
   expect(result.position).toEqual(theirs.position);
   expect(result.totals).toEqual(theirs.totals);
 });
+
+test('a rule that cannot be paused still fails its run with the reason, and says it is not paused', async () => {
+  const { failure } = await failedRun(
+    {
+      collectBatch: needsAHuman('Atlassian answered 401 Unauthorized: create a new API key', 'AtlassianUnauthorized'),
+      pauseRule: needsAHuman('the schedule audit-collect-r1 is gone', 'ScheduleNotFound'),
+    },
+    'collect-unpausable',
+    { rule: fakeRule, state: START },
+  );
+  expect(failure.message).toBe(
+    'rule r1: Atlassian answered 401 Unauthorized: create a new API key (not paused: the schedule audit-collect-r1 is gone)',
+  );
+  expect(failure.type).toBe('AtlassianUnauthorized');
+});

@@ -22,6 +22,7 @@ export async function runChecks(params: { rules: RuleDefinition[]; env?: NodeJS.
     env,
     envPattern: config.AUDIT_COLLECT_SECRET_ENV_PATTERN,
     secretsDir: config.AUDIT_COLLECT_SECRETS_DIR,
+    allowedHosts: config.AUDIT_COLLECT_ALLOWED_API_HOSTS,
   });
   // One request per org: nothing to pace.
   const source = createAtlassianClient({ timeoutMs: config.AUDIT_COLLECT_HTTP_TIMEOUT_MS, pacer: createPacer({ perMinute: 0, burst: 1 }) });

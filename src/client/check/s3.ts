@@ -2,7 +2,7 @@
 // _audit-collect/probe/, each on its own line with the IAM action to grant when it is denied.
 import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ErrorType, classifyS3Error } from '../../common/errors';
+import { ErrorType, classifyS3Error, s3ErrorCode } from '../../common/errors';
 import { PROBE_PREFIX } from '../../model/types';
 import { PROBE_KEY, honoursConditionalWrites } from '../../storage/conditional-writes';
 import { createS3Store } from '../../storage/s3';
@@ -21,11 +21,10 @@ async function attempt(params: { bucket: string; key: string; reading: boolean; 
       key: params.key,
       operation: params.reading ? 'GetObject' : 'PutObject',
     });
-    const { name, Code } = error as { name?: string; Code?: string };
     return {
       ok: false,
       denied: failure.type === ErrorType.S3AccessDenied,
-      code: Code ?? name ?? 'Error',
+      code: s3ErrorCode(error),
       message: adviceFrom(failure.message),
     };
   }

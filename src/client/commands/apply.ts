@@ -4,7 +4,7 @@ import { checkText } from '../check/text';
 import { defineCommand } from '../command';
 import { connectClient } from '../connection';
 import { EXIT } from '../exit-codes';
-import { RulesError, checkSecretReferences, loadRules } from '../rules';
+import { RulesError, checkApiHosts, checkSecretReferences, loadRules } from '../rules';
 import { applyRules } from '../schedules';
 import { applyText, styleFor } from '../status-text';
 import { JSON_OPTION, TEMPORAL_ENVIRONMENT, print } from './common';
@@ -17,8 +17,10 @@ export const apply = defineCommand({
   summary: 'create or update one schedule per rule; idempotent',
   description: `Creates or updates one Temporal Schedule per rule in the file. Idempotent: applying the same file
 again reports 'unchanged'. The whole file is validated first; a file with errors names every bad
-field, exits 2 and changes no schedule. It also checks that the connections' API-key references
-resolve here (the variable is set, the file readable).
+field, exits 2 and changes no schedule. Every connection's baseUrl must name a host in
+AUDIT_COLLECT_ALLOWED_API_HOSTS (default api.atlassian.com) or a loopback host: the API key is sent
+there. It also checks that the connections' API-key references resolve here (the variable is set,
+the file readable and AUDIT_COLLECT_SECRETS_DIR set for a file:).
 
 Never two live writers for one rule: before it creates a rule's schedule while a collect run of
 the rule is still open (left by a deleted schedule), or deletes one with --prune (pausing it first),
@@ -45,8 +47,9 @@ schedule stays paused), the other rules are applied, and apply exits 1. Backfill
     const endRuns = () => endRunsOf({ wait: options.wait, terminate: options.terminate, reason: TERMINATE_REASON, nowMs: Date.now() });
     endRuns(); // a bad --wait is a usage error before anything runs
     const rules = loadRules(file); // validated before any schedule is touched
-    const secretProblems = options['skip-secret-check'] ? [] : checkSecretReferences(rules);
-    if (secretProblems.length > 0) throw new RulesError(file, secretProblems);
+    // Where API keys may go is checked even with --skip-secret-check.
+    const problems = [...checkApiHosts({ rules }), ...(options['skip-secret-check'] ? [] : checkSecretReferences(rules))];
+    if (problems.length > 0) throw new RulesError(file, problems);
     if (options.check) {
       // On stderr, so that stdout stays apply's own output (and its --json).
       const preflight = await runChecks({ rules });

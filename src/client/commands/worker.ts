@@ -27,6 +27,10 @@ are never written.`,
   AWS_REGION, AWS_ENDPOINT_URL_S3, AWS credentials; AUDIT_COLLECT_S3_FORCE_PATH_STYLE=true for
                                             S3-compatible servers
   the API-key variables or files the rules' connections name (env:NAME, file:/path)
+  AUDIT_COLLECT_ALLOWED_API_HOSTS           hosts a connection's baseUrl may name, comma-separated
+                                            (api.atlassian.com; loopback is always allowed)
+  AUDIT_COLLECT_SECRET_ENV_PATTERN          the names env: references may use (^ATLASSIAN_)
+  AUDIT_COLLECT_SECRETS_DIR                 the directory file: references must be in (unset: refused)
   AUDIT_COLLECT_METRICS_ADDRESS             host:port of /metrics, /healthz, /readyz, or off
                                             (127.0.0.1:9464)
   AUDIT_COLLECT_SHUTDOWN_GRACE_SECONDS      how long in-flight batches may finish on SIGTERM (60)
