@@ -7,7 +7,9 @@ const importX = require('eslint-plugin-import-x');
 const prettier = require('eslint-config-prettier');
 
 const builtins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
-const ioFolders = ['activities', 'worker', 'client', 'common', 'atlassian', 'storage', 'pipeline'];
+// Every folder of src/ but workflows/ and model/: relative paths, so that packages such as
+// @temporalio/common do not match.
+const ioFolders = ['activities', 'worker', 'client', 'cli', 'common', 'atlassian', 'storage', 'pipeline', 'temporal', 'secrets'];
 
 module.exports = tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', '**/*.js', '**/*.mjs', '**/*.cjs'] },
@@ -46,12 +48,7 @@ module.exports = tseslint.config(
           paths: builtins.map((name) => ({ name, message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.' })),
           patterns: [
             {
-              group: ioFolders
-                .map((folder) => `**/${folder}`)
-                .concat(
-                  ioFolders.map((folder) => `**/${folder}/**`),
-                  ['**/dev/**'],
-                ),
+              group: ioFolders.flatMap((folder) => [`../${folder}`, `../${folder}/**`]).concat(['**/dev/**']),
               allowTypeImports: true,
               message: 'Workflow code may import activities, worker, client and I/O modules as types only.',
             },

@@ -12,7 +12,7 @@ import { ROOT, machine, runJson, startChild, stopChild, tsNode } from './bench/c
 import { mergeIntoDoc } from './bench/doc';
 import { wholeNumber } from './bench/options';
 import { ONE_ORG, Stops, benchPorts, oneRule, createBucket, startServers, startWorkerProcess, workerEnv } from './bench/world';
-import { connectClient } from '../src/client/connection';
+import { connectClient } from '../src/temporal/client';
 import { applyRules, triggerRule } from '../src/client/schedules';
 import type { CollectResult } from '../src/model/types';
 import type { FloorInput, FloorOutput } from './bench/floor';

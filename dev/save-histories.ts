@@ -18,7 +18,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { ensureBinary } from './infra/binaries';
 import { startS3, startTemporal, type RunningServer } from './infra/servers';
 import { startSimulator, type Simulator } from './simulator/server';
-import { sliceWorkflowId } from '../src/model/backfill';
+import { sliceWorkflowId } from '../src/model/ids';
 import { readWorkerConfig } from '../src/worker/config';
 import { createCollectorWorker } from '../src/worker/worker';
 

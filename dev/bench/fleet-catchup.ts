@@ -1,7 +1,8 @@
 // The fleet's first catch-up: every rule triggered at once, timed until every rule has written all
 // of its org's events.
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { scheduleIdOf, type CollectResult } from '../../src/model/types';
+import { scheduleId } from '../../src/model/ids';
+import { type CollectResult } from '../../src/model/types';
 import { inParallel } from './fleet-runs';
 
 export interface CatchUpFigures {
@@ -26,7 +27,7 @@ export async function catchUp(params: {
   let pending = params.ruleIds;
   for (let round = 1; pending.length > 0; round++) {
     if (round > 5) throw new Error(`${pending.length} rules did not catch up in 5 rounds (e.g. ${pending.slice(0, 3).join(', ')})`);
-    await inParallel(pending, 8, (ruleId) => client.schedule.getHandle(scheduleIdOf(ruleId)).trigger(ScheduleOverlapPolicy.SKIP));
+    await inParallel(pending, 8, (ruleId) => client.schedule.getHandle(scheduleId(ruleId)).trigger(ScheduleOverlapPolicy.SKIP));
     // A trigger is taken by the schedule a moment later: wait for the runs to start, then to end.
     // (A trigger that met a run in progress is skipped: after 10 s with nothing running, go on.)
     const roundFrom = new Date(Date.now() - 1_000).toISOString();

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
-import { connectClient } from '../../src/client/connection';
+import { connectClient } from '../../src/temporal/client';
 import { loadRules } from '../../src/client/rules';
 import { applyRules } from '../../src/client/schedules';
 import { phaseOffsetMs } from '../../src/client/schedules/phase';
 import { parseDuration } from '../../src/model/duration';
-import { scheduleIdOf } from '../../src/model/types';
+import { scheduleId } from '../../src/model/ids';
 import { machine, stopChild } from './children';
 import { mergeIntoDoc } from './doc';
 import { catchUp } from './fleet-catchup';
@@ -113,7 +113,7 @@ async function respace(params: { client: Client; ruleIds: string[]; everyMs: num
     const offset = params.aligned ? 0 : phaseOffsetMs({ ruleId, intervalMs: params.everyMs });
     const update = () =>
       params.client.schedule
-        .getHandle(scheduleIdOf(ruleId))
+        .getHandle(scheduleId(ruleId))
         .update((previous) => ({ ...previous, spec: { intervals: [{ every: params.everyMs as Duration, offset }] } }));
     for (let attempt = 1; ; attempt++) {
       try {

@@ -5,7 +5,9 @@ import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import { startBackfill } from '../../src/client/backfill';
 import type { RuleDefinition } from '../../src/client/rules';
-import { applyRules, pauseRule, ruleStatus, scheduleId, triggerRule } from '../../src/client/schedules';
+import { applyRules, pauseSchedule, triggerRule } from '../../src/client/schedules';
+import { ruleStatus } from '../../src/client/status/status';
+import { scheduleId } from '../../src/model/ids';
 import type { BackfillProgress } from '../../src/model/backfill';
 import type { CollectResult } from '../../src/model/types';
 import { sampleProcess } from './proc';
@@ -146,7 +148,7 @@ export async function backfillBesideLive(params: {
     const countsAfter = await scheduleCounts(client, ruleId);
     let liveEvents = 0;
     for (const run of live) liveEvents += ((await client.workflow.getHandle(run.workflowId).result()) as CollectResult).run.events;
-    await pauseRule({ client, ruleId, reason: 'benchmark over' });
+    await pauseSchedule({ client, ruleId, reason: 'benchmark over' });
     return {
       days: params.days,
       concurrency: params.concurrency,

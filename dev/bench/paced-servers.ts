@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { connectClient } from '../../src/client/connection';
+import { connectClient } from '../../src/temporal/client';
 import type { RuleDefinition } from '../../src/client/rules';
 import { ROOT, startChild, stopChild, tsNode } from './children';
 import { LIMIT_PER_MINUTE } from './paced-report';

@@ -4,7 +4,7 @@
 // window, the simulator's rate-limit windows.
 import type { Client } from '@temporalio/client';
 import type { SimulatorStats } from '../simulator/server';
-import { workflowIdPrefix } from '../../src/client/schedules';
+import { workflowIdPrefix } from '../../src/model/ids';
 
 export interface Window {
   fromMs: number;

@@ -5,7 +5,7 @@ import { RETENTION_MS, resolveStartFrom } from '../model/duration';
 import { comparePositions, normalizeState, startPosition } from '../model/position';
 import { addObject, emptyBatch, jumpTo, moved, type ObjectStep } from '../model/state';
 import { type BatchInput, type BatchResult, type CollectState, type RuleSpec } from '../model/types';
-import { configError } from '../common/errors';
+import { configFailure } from '../common/failures';
 import { createCollectorMetrics } from './metrics';
 import { heartbeating } from './heartbeating';
 import { readCheckpoint, writeCheckpoint } from '../storage/checkpoint';
@@ -30,7 +30,7 @@ export function createCollectActivities(deps: ActivityDeps) {
       const nowMs = now();
       const from = resolveStartFrom(rule.startFrom, nowMs);
       if (from === undefined)
-        throw configError(`rule ${rule.id}: startFrom '${rule.startFrom}' is neither a duration like 7d nor an ISO date.`);
+        throw configFailure(`rule ${rule.id}: startFrom '${rule.startFrom}' is neither a duration like 7d nor an ISO date.`);
       const startPointMs = Math.max(from, nowMs - RETENTION_MS);
       return { position: startPosition(startPointMs), startPointMs, lastProcessedAt: null, totals: { events: 0, objects: 0, bytes: 0 } };
     },

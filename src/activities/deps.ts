@@ -1,6 +1,6 @@
 // What the activities are built over: injected clients and the worker's settings.
 import type { EventSource } from '../atlassian/client';
-import type { SecretResolver } from '../common/secrets';
+import type { SecretResolver } from '../secrets/api-keys';
 import type { Compressor } from '../pipeline/zstd';
 import type { ObjectStore } from '../storage/s3';
 import type { ConditionalWrites } from '../storage/conditional-writes';

@@ -3,8 +3,8 @@
 // Slack URL carries its token): it is never logged nor put in an error message.
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-
-export type NoticeKind = 'paused' | 'failing' | 'recovered';
+import type { NoticeKind } from '../model/types';
+import { workflowLink } from '../temporal/settings';
 
 /** What the workflow says; the activity adds the run's Web UI link. No secrets, as it is in the history. */
 export interface Notice {
@@ -42,11 +42,6 @@ function fixFor(kind: NoticeKind, ruleId: string): string {
   if (kind === 'failing')
     return `The batch is retried until it succeeds: fix the cause (audit-collect status ${ruleId}, or the run's pending activity in the Web UI) and the run carries on by itself, no resume needed.`;
   return 'Nothing to do.';
-}
-
-export function webUiLink(params: { webUiUrl: string; namespace: string; workflowId: string }): string {
-  const base = params.webUiUrl.replace(/\/+$/, '');
-  return `${base}/namespaces/${encodeURIComponent(params.namespace)}/workflows/${encodeURIComponent(params.workflowId)}`;
 }
 
 /** The request body for a notice, in the configured format. */
@@ -118,7 +113,7 @@ export function createNotifyActivities(params: { notifier?: NotifierSettings }) 
       const { info } = Context.current();
       // Only the collect workflow calls it; a standalone call would have no run to link.
       const workflowId = info.workflowExecution?.workflowId ?? '(none)';
-      const link = webUiLink({ webUiUrl: settings.webUiUrl, namespace: info.namespace, workflowId });
+      const link = workflowLink({ webUi: settings.webUiUrl, namespace: info.namespace, workflowId });
       const lastError = notice.kind === 'failing' ? await lastBatchError(workflowId) : undefined;
       const reason = lastError ? `${notice.reason}; ${lastError}` : notice.reason;
       const body = noticeBody({ notice: { ...notice, reason }, format: settings.format, link, workflowId, at: new Date().toISOString() });

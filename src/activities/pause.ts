@@ -1,8 +1,8 @@
 // The pauseRule activity: after a needs-a-human failure, pauses the rule's schedule with a note that
 // says what to fix. When it cannot, its failure says why (see classifyPauseError).
 import { Context } from '@temporalio/activity';
-import { classifyPauseError } from '../common/errors';
-import { scheduleIdOf } from '../model/types';
+import { classifyPauseError } from './pause-errors';
+import { scheduleId } from '../model/ids';
 
 /** Pauses one schedule; the default is the worker's own Temporal client. */
 export type PauseSchedule = (params: { scheduleId: string; note: string }) => Promise<void>;
@@ -14,11 +14,11 @@ export function createPauseActivities(params: { pauseSchedule?: PauseSchedule } 
   return {
     /** Pauses the rule's schedule with a note saying what a human must fix. */
     async pauseRule({ ruleId, note }: { ruleId: string; note: string }): Promise<void> {
-      const scheduleId = scheduleIdOf(ruleId);
+      const id = scheduleId(ruleId);
       try {
-        await pauseSchedule({ scheduleId, note });
+        await pauseSchedule({ scheduleId: id, note });
       } catch (error) {
-        throw classifyPauseError({ error, ruleId, scheduleId });
+        throw classifyPauseError({ error, ruleId, scheduleId: id });
       }
     },
   };

@@ -7,15 +7,7 @@
 // whose share of Remaining is under one request waits for the reset, so the last few are not raced
 // for. Workers that stop or start shift the shares within seconds; one back from idle (between
 // runs) is not charged for what others sent meanwhile.
-import {
-  MAX_RETRY_DELAY_MS,
-  boundedWaitMs,
-  headerValue,
-  isMinutePrecision,
-  parseReset,
-  retryDelayMs,
-  type Headers,
-} from '../common/retry-delay';
+import { MAX_RETRY_DELAY_MS, boundedWaitMs, headerValue, isMinutePrecision, parseReset, retryDelayMs, type Headers } from './retry-delay';
 
 /** A window the API has not described yet (the one after a reset) is taken to last a minute. */
 const WINDOW_MS = 60_000;

@@ -3,7 +3,7 @@
 // budget as the API reports it on every response (see org-budget.ts), which is what several
 // workers on one org share. Live collection and backfills share both; live requests go first, so
 // a backfill at any concurrency only uses what live collection leaves.
-import { boundedWaitMs, type Headers } from '../common/retry-delay';
+import { boundedWaitMs, type Headers } from './retry-delay';
 import { noteIdle, noteSent, observe, readBudget, waitMs, type OrgBudget } from './org-budget';
 
 /** `live` requests are served before any waiting `backfill` request. */

@@ -3,7 +3,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { DEFAULT_SECRET_ENV_PATTERN, apiBaseUrlProblem, baseUrlProblem, parseAllowedApiHosts } from '../common/secrets';
+import { DEFAULT_SECRET_ENV_PATTERN, apiBaseUrlProblem, baseUrlProblem, parseAllowedApiHosts } from '../secrets/api-keys';
 import { RETENTION_MS, parseDuration, resolveStartFrom } from '../model/duration';
 import type { RuleSpec } from '../model/types';
 import { STATE_PREFIX } from '../model/types';

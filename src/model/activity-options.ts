@@ -29,3 +29,9 @@ export const PAUSE_RULE_ACTIVITY_OPTIONS = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 } satisfies ActivityOptions;
+
+/** Notices: bounded, so a notifier outage delays a run by a few minutes at most and never fails it. */
+export const NOTIFY_ACTIVITY_OPTIONS = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+} satisfies ActivityOptions;

@@ -3,7 +3,6 @@
 import { startPosition } from './position';
 import type { RuleSpec, StreamPosition } from './types';
 
-export const BACKFILL_ID_PREFIX = 'backfill-';
 export const DEFAULT_BACKFILL_CONCURRENCY = 4;
 /** Each running slice holds one activity slot and competes for the org's request budget. */
 export const MAX_BACKFILL_CONCURRENCY = 16;
@@ -107,20 +106,6 @@ export interface BackfillProgress {
   eventsPerSecond: number;
   /** Estimated time left at the pace so far; null before there is a pace. */
   etaMs: number | null;
-}
-
-/** `20250501T000000Z`, with `.123` before the Z when the instant has milliseconds. */
-export function compactIso(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace('.000Z', 'Z');
-}
-
-/** The same rule and range always give the same ID, so a repeated request finds the running backfill. */
-export function backfillWorkflowId(params: { ruleId: string; fromMs: number; toMs: number }): string {
-  return `${BACKFILL_ID_PREFIX}${params.ruleId}-${compactIso(params.fromMs)}-${compactIso(params.toMs)}`;
-}
-
-export function sliceWorkflowId(backfillId: string, index: number): string {
-  return `${backfillId}-slice-${String(index).padStart(3, '0')}`;
 }
 
 /**

@@ -1,8 +1,6 @@
 // Types and constants shared by workflows, activities and the client.
 // Pure: no imports, no I/O. Nothing here may hold a secret.
 
-export const TASK_QUEUE = 'audit-collect';
-export const SCHEDULE_ID_PREFIX = 'audit-collect-';
 export const STATE_PREFIX = '_audit-collect/state/';
 /** Where `check` and the worker write the objects that probe a bucket. */
 export const PROBE_PREFIX = '_audit-collect/probe/';
@@ -110,9 +108,13 @@ export interface CollectResult extends CollectState {
   notifies?: boolean;
 }
 
+/** What a notice says of a rule: it needs a human (paused), has been failing two intervals, or recovered. */
+export const NOTICE_KINDS = ['paused', 'failing', 'recovered'] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+
 /** A notice the notifier delivered: its kind and when (ISO). */
 export interface NoticeSent {
-  kind: 'paused' | 'failing' | 'recovered';
+  kind: NoticeKind;
   at: string;
 }
 
@@ -162,10 +164,3 @@ export interface Checkpoint extends CollectState {
 
 export const MAX_KEYS_IN_RESULT = 20;
 export const DEFAULT_HEARTBEAT_TIMEOUT = '30s';
-
-export const scheduleIdOf = (ruleId: string) => `${SCHEDULE_ID_PREFIX}${ruleId}`;
-export const WORKFLOW_ID_PREFIX = 'collect-';
-/** A schedule starts run `collect-<ruleId>-<scheduled time>`: the rule ID back from such an ID. */
-export function ruleIdOfWorkflowId(workflowId: string): string | undefined {
-  return /^collect-(.+)-\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.exec(workflowId)?.[1];
-}

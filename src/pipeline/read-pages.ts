@@ -3,7 +3,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MAX_PAGE_LIMIT, eventIdOf, type AuditEvent, type EventPage, type EventSource } from '../atlassian/client';
 import type { Priority } from '../atlassian/pacer';
-import { ErrorType } from '../common/errors';
+import { ErrorType } from '../common/failures';
 import { alreadyWritten, positionAfter } from '../model/position';
 import type { ConnectionSpec, StreamPosition } from '../model/types';
 import { ObjectBody } from './object-body';

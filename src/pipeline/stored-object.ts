@@ -1,6 +1,6 @@
 // An events object already in S3, read back: when a write-once PUT finds its key taken, the object
 // there is the truth, and the next read continues after its last event.
-import { classifyS3Error } from '../common/errors';
+import { classifyS3Error } from '../storage/s3-errors';
 import { eventIdOf, processedAtOf, type AuditEvent } from '../atlassian/client';
 import type { ObjectStore } from '../storage/s3';
 import type { Compressor } from './zstd';

@@ -2,7 +2,8 @@
 // so that a rule resumes from the furthest point it durably reached, whatever Temporal remembers.
 import { normalizeState } from '../model/position';
 import type { Checkpoint, CollectState, RuleSpec } from '../model/types';
-import { classifyS3Error, configError } from '../common/errors';
+import { classifyS3Error } from './s3-errors';
+import { configFailure } from '../common/failures';
 import { putClassified } from './put-classified';
 import type { ObjectStore } from './s3';
 import { checkpointKey } from './keys';
@@ -46,7 +47,7 @@ export async function writeCheckpoint(params: {
   });
   if (!outcome.written) return 'superseded';
   if (params.fenced && outcome.etag === undefined) {
-    throw configError(
+    throw configFailure(
       `S3 bucket ${rule.destination.bucket}: the server answered a conditional PutObject without an ETag, so the checkpoint cannot be fenced. ` +
         'Use an S3 server that returns ETags, or set AUDIT_COLLECT_ALLOW_UNFENCED_WRITES=true to accept overwrites (see docs/reliability.md).',
     );
@@ -75,23 +76,23 @@ export async function readCheckpoint(params: { store: ObjectStore; rule: RuleSpe
   try {
     checkpoint = JSON.parse(stored.body.toString('utf8')) as Partial<Checkpoint>;
   } catch {
-    throw configError(
+    throw configFailure(
       `${where} is not valid JSON. Restore it from the bucket's versions or delete it (the rule then resumes from its last run), then resume the rule.`,
     );
   }
   if (!isState(checkpoint)) {
-    throw configError(
+    throw configFailure(
       `${where} does not hold a position and totals. Restore it from the bucket's versions or delete it, then resume the rule.`,
     );
   }
   if (checkpoint.orgId !== rule.connection.orgId) {
-    throw configError(
+    throw configFailure(
       `${where} belongs to org ${checkpoint.orgId}, not ${rule.connection.orgId}. Give the rule a new id or remove the checkpoint to start over.`,
     );
   }
   // Checkpoints from before 0.2.0 name no destination: they are taken as this rule's, and the next write names it.
   if (checkpoint.prefix !== undefined && (checkpoint.prefix !== rule.destination.prefix || checkpoint.bucket !== bucket)) {
-    throw configError(
+    throw configFailure(
       `${where} records the position of rule ${rule.id} writing to s3://${checkpoint.bucket}/${checkpoint.prefix}, not s3://${bucket}/${rule.destination.prefix}: ` +
         "another deployment, or this rule before its destination changed. To start this destination from the rule's startFrom, give the rule a new id; " +
         'to carry the position over (the events before it stay where they were written), delete that checkpoint. Then resume the rule.',

@@ -1,6 +1,6 @@
 // Whether a bucket's S3 server honours conditional writes, asked once per bucket per worker: the
 // write-once objects and the fenced checkpoint rest on them.
-import { configError } from '../common/errors';
+import { configFailure } from '../common/failures';
 import { PROBE_PREFIX } from '../model/types';
 import { putClassified } from './put-classified';
 import type { ObjectStore } from './s3';
@@ -41,7 +41,7 @@ export function createConditionalWrites(params: { store: ObjectStore; allowUnfen
       }
       if (await answer) return true;
       if (params.allowUnfenced) return false;
-      throw configError(
+      throw configFailure(
         `S3 bucket ${bucket}: the S3 server ignores If-None-Match on PutObject (a second write-once PUT of ${PROBE_KEY} succeeded), ` +
           'so two writers of a rule could overwrite each other. Use an S3 server with conditional writes (AWS S3, MinIO, R2, GCS, versitygw), ' +
           'or set AUDIT_COLLECT_ALLOW_UNFENCED_WRITES=true on the worker to accept that risk (docs/reliability.md), then resume the rule.',

@@ -1,4 +1,4 @@
-import { classifyS3Error } from '../common/errors';
+import { classifyS3Error } from './s3-errors';
 import type { ObjectStore, PutOutcome, PutParams } from './s3';
 
 /** A PutObject whose S3 errors come back classified (retryable or needs-a-human); a failed condition is an outcome, not an error. */

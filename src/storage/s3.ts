@@ -1,6 +1,6 @@
 // The object sink: S3 (or any S3-compatible server) through the AWS SDK.
 import { GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { isPreconditionFailed } from '../common/errors';
+import { isPreconditionFailed } from './s3-errors';
 
 /**
  * A conditional write: `create` only when no object has the key (`If-None-Match: *`), `replace`

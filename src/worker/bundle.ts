@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { cacheDir } from '../common/cache-dir';
+import { cacheDir } from './cache-dir';
 
 // src/ when run from the sources, dist/ when compiled.
 const ROOT = join(__dirname, '..');

@@ -1,8 +1,10 @@
 // The worker's configuration, read once from the environment and validated with a schema.
+import { SettingsError } from '../common/settings-error';
+import { DEFAULT_TEMPORAL_ADDRESS, DEFAULT_WEB_UI } from '../temporal/settings';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_ALLOWED_API_HOSTS, DEFAULT_SECRET_ENV_PATTERN, baseUrlProblem, parseAllowedApiHosts } from '../common/secrets';
-import { TASK_QUEUE } from '../model/types';
+import { DEFAULT_ALLOWED_API_HOSTS, DEFAULT_SECRET_ENV_PATTERN, baseUrlProblem, parseAllowedApiHosts } from '../secrets/api-keys';
+import { TASK_QUEUE } from '../model/ids';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const regex = z.string().transform((source, ctx) => {
@@ -23,7 +25,7 @@ const int = (min: number, max: number) =>
   z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().min(min).max(max));
 
 const EnvSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_ADDRESS: z.string().min(1).default(DEFAULT_TEMPORAL_ADDRESS),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   AUDIT_COLLECT_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
   /** S3-compatible servers (versitygw, MinIO) want path-style URLs; AWS does not need them. */
@@ -86,7 +88,7 @@ const EnvSchema = z.object({
   /** json: the notice's fields; slack: a Slack-compatible `{ "text": ... }`. */
   AUDIT_COLLECT_NOTIFY_FORMAT: z.enum(['json', 'slack']).default('json'),
   /** The Temporal Web UI's base URL, for the run's link in notices (the CLI reads it too). */
-  AUDIT_COLLECT_WEB_UI: z.string().url('must be a URL such as https://temporal.example.com').default('http://127.0.0.1:8233'),
+  AUDIT_COLLECT_WEB_UI: z.string().url('must be a URL such as https://temporal.example.com').default(DEFAULT_WEB_UI),
 });
 
 /** Variables that changed name: setting the old one is an error, not silently ignored. */
@@ -96,8 +98,6 @@ const RENAMED: Record<string, string> = {
 
 export type WorkerConfig = z.infer<typeof EnvSchema>;
 
-export class ConfigError extends Error {}
-
 export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(set);
@@ -105,6 +105,6 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   for (const [old, now] of Object.entries(RENAMED)) {
     if (set[old] !== undefined) lines.push(`  ${old}: renamed ${now}; set that instead`);
   }
-  if (!parsed.success || lines.length > 0) throw new ConfigError(`invalid worker environment:\n${lines.join('\n')}`);
+  if (!parsed.success || lines.length > 0) throw new SettingsError(`invalid worker environment:\n${lines.join('\n')}`);
   return parsed.data;
 }

@@ -1,9 +1,11 @@
 // A worker process from start to exit: telemetry, the ops HTTP server (metrics, health), the worker,
 // and a graceful drain on SIGTERM or SIGINT.
+import { splitAddress } from '../temporal/settings';
 import { GracefulShutdownPeriodExpiredError, Runtime, type Worker } from '@temporalio/worker';
 import { createCollectorMetrics } from '../activities/metrics';
-import { loadTemporalConnection } from '../common/temporal-connection';
-import { ConfigError, type WorkerConfig } from './config';
+import { loadTemporalConnection } from '../temporal/load-settings';
+import { SettingsError } from '../common/settings-error';
+import { type WorkerConfig } from './config';
 import { withLag } from './lag-metric';
 import { ListenError, startOpsServer, type OpsServer } from './ops-server';
 import { createReadiness } from './readiness';
@@ -13,12 +15,6 @@ import { createCollectorWorker } from './worker';
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 /** A Temporal probe from /readyz gives up after this long. */
 const PROBE_TIMEOUT_MS = 2_000;
-
-/** host:port, with an IPv6 host in brackets ([::]:9464). */
-export function splitAddress(address: string): { host: string; port: number } {
-  const colon = address.lastIndexOf(':');
-  return { host: address.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(colon + 1)) };
-}
 
 /** Runs until a signal has drained the worker; resolves with the process's exit code. */
 export async function runWorker(params: { config: WorkerConfig; say?: (line: string) => void }): Promise<number> {
@@ -88,7 +84,7 @@ async function startOps(params: {
     return await startOpsServer({ ...splitAddress(address), readiness, metrics: params.scrape });
   } catch (error) {
     if (!(error instanceof ListenError)) throw error;
-    throw new ConfigError(
+    throw new SettingsError(
       `invalid worker environment:\n  AUDIT_COLLECT_METRICS_ADDRESS: ${error.message}; choose a free host:port, or off`,
     );
   }

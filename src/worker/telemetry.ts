@@ -4,7 +4,7 @@
 import { get } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { DefaultLogger, Runtime, type LogEntry, type RuntimeOptions } from '@temporalio/worker';
-import { ruleIdOfWorkflowId } from '../model/types';
+import { ruleIdOfWorkflowId } from '../model/ids';
 import type { WorkerConfig } from './config';
 
 /** Secret values the worker has seen; any log line containing one has it replaced. */

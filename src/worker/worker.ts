@@ -6,13 +6,16 @@ import { createAtlassianClient } from '../atlassian/client';
 import { createPacer } from '../atlassian/pacer';
 import { createS3Client, createS3Store } from '../storage/s3';
 import { createConditionalWrites } from '../storage/conditional-writes';
-import { createSecretResolver } from '../common/secrets';
+import { createSecretResolver } from '../secrets/api-keys';
 import { createZstd } from '../pipeline/zstd';
 import { workflowBundlePath } from './bundle';
-import { ConfigError, type WorkerConfig } from './config';
-import { dataConverterFromEnv } from '../common/encryption';
+import { SettingsError } from '../common/settings-error';
+import { type WorkerConfig } from './config';
+import { dataConverterFromEnv } from '../secrets/encryption';
 import { redactFromLogs } from './telemetry';
-import { TemporalConfigError, connectTemporal, loadTemporalConnection } from '../common/temporal-connection';
+import { TemporalConfigError } from '../temporal/settings';
+import { connectTemporal } from '../temporal/connect';
+import { loadTemporalConnection } from '../temporal/load-settings';
 
 /** Shutdown gives up this long after the grace period if a cancelled batch never returns. */
 const FORCE_AFTER_GRACE_MS = 15_000;
@@ -74,13 +77,13 @@ export async function createCollectorWorker(params: {
   });
 }
 
-/** Connection and namespace as the `temporal` CLI reads them; a bad setting is a ConfigError, a failed connection says what to fix. */
+/** Connection and namespace as the `temporal` CLI reads them; a bad setting is a SettingsError, a failed connection says what to fix. */
 async function connectNative(): Promise<{ connection: NativeConnection; namespace: string }> {
   let settings;
   try {
     settings = loadTemporalConnection();
   } catch (error) {
-    throw error instanceof TemporalConfigError ? new ConfigError(`invalid Temporal connection settings: ${error.message}`) : error;
+    throw error instanceof TemporalConfigError ? new SettingsError(`invalid Temporal connection settings: ${error.message}`) : error;
   }
   redactFromLogs(settings.connectionOptions.apiKey);
   const connection = await connectTemporal({ settings, connect: (options) => NativeConnection.connect(options) });

@@ -4,7 +4,6 @@
 import {
   ParentClosePolicy,
   continueAsNew,
-  defineQuery,
   executeChild,
   isCancellation,
   proxyActivities,
@@ -18,7 +17,6 @@ import {
   advanceSlice,
   initialSliceState,
   planSlices,
-  sliceWorkflowId,
   summarize,
   type BackfillInput,
   type BackfillProgress,
@@ -26,18 +24,12 @@ import {
   type SliceReport,
   type SliceState,
 } from '../model/backfill';
-import { needsAHuman } from './collect';
+import { sliceWorkflowId } from '../model/ids';
+import { runFailure } from './collect';
 import { DEFAULT_HEARTBEAT_TIMEOUT } from '../model/types';
 import { BATCH_ACTIVITY_OPTIONS } from '../model/activity-options';
-
-export const progressQuery = defineQuery<BackfillProgress>('progress');
-/** Every slice with its state as of its last report to the parent (running slices: as started). */
-export const slicesQuery = defineQuery<SliceReport[]>('slices');
-/** A slice's own cursor and counts, updated after every batch. */
-export const sliceStateQuery = defineQuery<SliceState>('sliceState');
-
-/** Upper bound on batches per slice run before it continues as new: keeps each history small. */
-const MAX_BATCHES_PER_RUN = 200;
+import { MAX_BATCHES_PER_RUN } from '../model/limits';
+import { progressQuery, sliceStateQuery, slicesQuery } from '../model/queries';
 
 export async function backfillWorkflow(input: BackfillInput): Promise<BackfillProgress> {
   const { workflowId, startTime } = workflowInfo();
@@ -102,7 +94,7 @@ export async function backfillSliceWorkflow(input: SliceInput): Promise<SliceSta
       state = advanceSlice(state, batch);
     } catch (err) {
       if (isCancellation(err)) throw err;
-      throw needsAHuman(rule.id, err);
+      throw runFailure(rule.id, err);
     }
     setCurrentDetails(
       `**${rule.id}** backfill slice ${slice.index + 1}: ${state.events} events in ${state.objects} objects (${state.bytes} bytes)` +

@@ -25,7 +25,8 @@ import { BATCH_ACTIVITY_OPTIONS, PAUSE_RULE_ACTIVITY_OPTIONS, RESOLVE_START_ACTI
 import { stateAfter } from '../model/state';
 import { carryHealth } from '../model/health';
 import { parseDuration } from '../model/duration';
-import { FAILING_AFTER_INTERVALS, createNotices, previousNotice, withNotice, type Notices } from './notices';
+import { createNotices, previousNotice, withNotice, type Notices } from './notices';
+import { FAILING_AFTER_INTERVALS, MAX_BATCHES_PER_RUN } from '../model/limits';
 
 const { resolveStart } = proxyActivities<Activities>(RESOLVE_START_ACTIVITY_OPTIONS);
 const { pauseRule } = proxyActivities<Activities>(PAUSE_RULE_ACTIVITY_OPTIONS);
@@ -40,9 +41,6 @@ const { pauseRule } = proxyActivities<Activities>(PAUSE_RULE_ACTIVITY_OPTIONS);
 function batchActivities(heartbeatTimeout: Duration) {
   return proxyActivities<Activities>({ ...BATCH_ACTIVITY_OPTIONS, heartbeatTimeout });
 }
-
-/** Upper bound on batches per run: keeps one run's history small; the next run continues. */
-export const MAX_BATCHES_PER_RUN = 200;
 
 function isCollectResult(value: unknown): value is CollectResult {
   return typeof value === 'object' && value !== null && 'position' in value && 'totals' in value;
@@ -65,13 +63,13 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
   let watched = false;
   // Activities only fail for good on needs-a-human errors: pause the rule with the reason, then fail the run.
   const pauseAndFail = async (err: unknown): Promise<never> => {
-    let failure = needsAHuman(rule.id, err);
+    let failure = runFailure(rule.id, err);
     // A rule that cannot be paused still fails its run with the reason, and says it is not paused.
     const unpaused = await pauseRule({ ruleId: rule.id, note: failure.message }).then(
       () => undefined,
       (pauseErr: unknown) => causeOf(pauseErr).message,
     );
-    if (unpaused) failure = needsAHuman(rule.id, err, ` (not paused: ${unpaused})`);
+    if (unpaused) failure = runFailure(rule.id, err, ` (not paused: ${unpaused})`);
     if (!noticesOn()) throw failure;
     await notices.paused(failure.message);
     throw withNotice(failure, notices.last());
@@ -173,7 +171,7 @@ function causeOf(err: unknown): Error {
 }
 
 /** Activities only fail for good on needs-a-human errors; name the rule and keep the cause's advice (and `more`). */
-export function needsAHuman(ruleId: string, err: unknown, more = ''): ApplicationFailure {
+export function runFailure(ruleId: string, err: unknown, more = ''): ApplicationFailure {
   const cause = causeOf(err);
   const type = cause instanceof ApplicationFailure && cause.type ? cause.type : 'CollectFailed';
   return ApplicationFailure.create({

@@ -3,22 +3,15 @@
 // Delivery is the notify activity's; with no webhook on the worker it sends nothing and says so.
 import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { NoticeKind } from '../activities/notify';
-import type { NoticeSent, RuleSpec } from '../model/types';
+import { NOTIFY_ACTIVITY_OPTIONS } from '../model/activity-options';
+import { NOTICE_KINDS, type NoticeKind, type NoticeSent, type RuleSpec } from '../model/types';
 
-/** A batch retrying this many intervals makes the rule failing, as `status` judges it (src/client/health.ts). */
-export const FAILING_AFTER_INTERVALS = 2;
-
-/** Bounded: a notifier outage delays the run by a few minutes at most, never fails it. */
-const { notify } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
+const { notify } = proxyActivities<Activities>(NOTIFY_ACTIVITY_OPTIONS);
 
 function isNoticeSent(value: unknown): value is NoticeSent {
   if (typeof value !== 'object' || value === null) return false;
   const { kind, at } = value as Record<string, unknown>;
-  return (kind === 'paused' || kind === 'failing' || kind === 'recovered') && typeof at === 'string';
+  return NOTICE_KINDS.includes(kind as NoticeKind) && typeof at === 'string';
 }
 
 /**

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { triggerRule } from '../../src/client/schedules';
-import { scheduleIdOf } from '../../src/model/types';
+import { scheduleId } from '../../src/model/ids';
 import { rulesYaml, writeRulesFile, type ConnectionParams, type RuleParams } from '../helpers/rules-file';
 import { createBucket, runCli, startWorker, temporalClient, useTestEnv } from '../helpers/servers';
 
@@ -174,7 +174,7 @@ test('a schedule that would send the key to another host: the run pauses naming 
     const outcome = await triggerRule({ client, ruleId, wait: true, timeoutMs: 120_000 });
     expect(outcome).toMatchObject({ started: true, run: { status: 'FAILED' } });
 
-    const { state } = await client.schedule.getHandle(scheduleIdOf(ruleId)).describe();
+    const { state } = await client.schedule.getHandle(scheduleId(ruleId)).describe();
     expect(state.paused).toBe(true);
     expect(state.note).toContain(
       `connection 'elsewhere': baseUrl https://0.0.0.0:${port}: the API key is sent only to a host in AUDIT_COLLECT_ALLOWED_API_HOSTS (api.atlassian.com) or to a loopback host, and 0.0.0.0 is neither`,
@@ -189,7 +189,7 @@ test('a schedule that would send the key to another host: the run pauses naming 
     delete process.env.ATLASSIAN_BAD_INPUT_KEY;
     await worker?.stop();
     await client.schedule
-      .getHandle(scheduleIdOf(ruleId))
+      .getHandle(scheduleId(ruleId))
       .delete()
       .catch(() => undefined);
     await new Promise((resolve) => listener.close(resolve));

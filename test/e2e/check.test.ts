@@ -11,7 +11,7 @@ import { isGrpcServiceError, type Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
 import { binaryPath } from '../../dev/infra/binaries';
 import { startSimulator, type SimOrg, type Simulator } from '../../dev/simulator/server';
-import { scheduleId } from '../../src/client/schedules';
+import { scheduleId } from '../../src/model/ids';
 import { stopAll, stopProcess } from '../helpers/processes';
 import { writeRulesFile, type ConnectionParams } from '../helpers/rules-file';
 import { DAY_MS, TEST_SERVERS, createBucket, listKeys, runCli, startWorker, temporalClient, useTestEnv } from '../helpers/servers';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Simulator } from '../../dev/simulator/server';
-import { scheduleId } from '../../src/client/schedules';
+import { scheduleId } from '../../src/model/ids';
 import { phaseOffsetMs } from '../../src/client/schedules/phase';
 import { stopAll } from '../helpers/processes';
 import { completedRun, servedEvents } from '../helpers/runs';

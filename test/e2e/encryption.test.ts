@@ -4,9 +4,9 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
-import { ENCRYPTED_ENCODING, KEY_ID_METADATA, encryptionKeyIdOf, toJson } from '../../src/common/encryption';
+import { ENCRYPTED_ENCODING, KEY_ID_METADATA, encryptionKeyIdOf, toJson } from '../../src/secrets/encryption';
 import { startSimulator, type Simulator } from '../../dev/simulator/server';
-import { scheduleIdOf } from '../../src/model/types';
+import { scheduleId } from '../../src/model/ids';
 import { ChildWorker } from '../helpers/child-worker';
 import { stopAll, stopProcess } from '../helpers/processes';
 import { writeRulesFile } from '../helpers/rules-file';
@@ -80,7 +80,7 @@ test('encrypted histories, clear results for key holders, and a codec server for
   expect(await readEvents(BUCKET, 'enc/')).toHaveLength(500);
 
   // Listing decodes memos, so it needs the key; the history is read raw, as the server stores it.
-  const { dataConverterFromEnv } = await import('../../src/common/encryption');
+  const { dataConverterFromEnv } = await import('../../src/secrets/encryption');
   const keyHolder = new Client({ connection: client.connection, dataConverter: dataConverterFromEnv(ENV) });
   const executions = await (async () => {
     const found = [];
@@ -135,7 +135,7 @@ function rulesFile(ruleIds: string[]): string {
 
 /** The schedule as the server stores it (no codec): the key ids its payloads carry. */
 async function storedKeyIds(ruleId: string): Promise<{ action: Array<string | undefined>; memo: Array<string | undefined> }> {
-  const raw = await client.workflowService.describeSchedule({ namespace: 'default', scheduleId: scheduleIdOf(ruleId) });
+  const raw = await client.workflowService.describeSchedule({ namespace: 'default', scheduleId: scheduleId(ruleId) });
   const start = raw.schedule!.action!.startWorkflow!;
   const input = start.input!.payloads!;
   // Only the rotation rules are read here: their input names one of the two rotation keys.

@@ -10,7 +10,7 @@ import { CopyObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
 import { startS3, startTemporal, type RunningServer } from '../../dev/infra/servers';
 import { startSimulator, type Fault, type Simulator } from '../../dev/simulator/server';
-import { scheduleId } from '../../src/client/schedules';
+import { scheduleId } from '../../src/model/ids';
 import type { CollectResult, RuleSpec } from '../../src/model/types';
 import { ChildWorker } from '../helpers/child-worker';
 import { stopAll } from '../helpers/processes';

@@ -7,7 +7,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { startSimulator, type Simulator } from '../../dev/simulator/server';
-import { scheduleId } from '../../src/client/schedules';
+import { scheduleId } from '../../src/model/ids';
 import { ChildWorker } from '../helpers/child-worker';
 import { stopAll, stopProcess } from '../helpers/processes';
 import { writeRulesFile } from '../helpers/rules-file';

@@ -4,7 +4,8 @@
 // Then issue 18's: `delete` and `apply` never leave a rule with two live writers.
 import { type Client, ScheduleNotFoundError } from '@temporalio/client';
 import { startSimulator, type Fault, type Simulator } from '../../dev/simulator/server';
-import { openRunsQuery, scheduleId } from '../../src/client/schedules';
+import { openRunsQuery } from '../../src/client/schedules';
+import { scheduleId } from '../../src/model/ids';
 import { TEST_SERVERS, createBucket, runCli, temporalClient, useTestEnv } from '../helpers/servers';
 import { ChildWorker } from '../helpers/child-worker';
 import { stopAll } from '../helpers/processes';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { requireDuckdb } from '../../dev/infra/binaries';
 import type { Simulator } from '../../dev/simulator/server';
-import { scheduleId } from '../../src/client/schedules';
+import { scheduleId } from '../../src/model/ids';
 import { completedRun, servedEvents } from '../helpers/runs';
 import { writeRulesFile } from '../helpers/rules-file';
 import { DAY_MS, TEST_SERVERS, listKeys, readEvents, runCli, startOrgServers, startWorker } from '../helpers/servers';

@@ -10,15 +10,14 @@ import {
   BACKFILL_EVENTS_PER_OBJECT,
   MAX_SLICES,
   advanceSlice,
-  backfillWorkflowId,
   initialSliceState,
   planSlices,
-  sliceWorkflowId,
   summarize,
   type BackfillBatchInput,
   type BackfillBatchResult,
   type SliceReport,
 } from '../../src/model/backfill';
+import { backfillWorkflowId, sliceWorkflowId } from '../../src/model/ids';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;

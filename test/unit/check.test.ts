@@ -1,14 +1,15 @@
 // `audit-collect check` without servers: how its lines read, the key-expiry check, what a
 // classified failure says as advice, and which line each S3 answer gives.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { classifyAtlassianResponse, classifyNetworkError } from '../../src/common/errors';
+import { classifyAtlassianResponse } from '../../src/atlassian/errors';
+import { classifyNetworkError } from '../../src/atlassian/network-errors';
 import { checkConnection, keyExpiryCheck } from '../../src/client/check/atlassian';
 import { adviceFrom, fail, pass, report, warn } from '../../src/client/check/result';
 import { checkBucket } from '../../src/client/check/s3';
 import { PROBE_PREFIX } from '../../src/model/types';
 import { checkTemporal } from '../../src/client/check/temporal';
 import { checkText } from '../../src/client/check/text';
-import { TemporalUnreachableError } from '../../src/client/connection';
+import { TemporalConnectionError } from '../../src/temporal/connect-failure';
 import type { EventSource } from '../../src/atlassian/client';
 import type { ConnectionSpec } from '../../src/model/types';
 
@@ -248,10 +249,7 @@ describe('checkBucket', () => {
 describe('checkTemporal', () => {
   test('an unreachable server is one ✗ line with what to fix; nothing else is asked', async () => {
     const connect = async (): Promise<never> => {
-      throw new TemporalUnreachableError(
-        'cannot reach Temporal at 127.0.0.1:1 (connection refused): is the server running?',
-        'unreachable',
-      );
+      throw new TemporalConnectionError('cannot reach Temporal at 127.0.0.1:1 (connection refused): is the server running?', 'unreachable');
     };
     expect(await checkTemporal({ connect, address: '127.0.0.1:1', taskQueue: 'audit-collect' })).toEqual([
       {

@@ -6,19 +6,19 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValueError, defaultPayloadConverter } from '@temporalio/common';
-import { AesGcmCodec, EncryptionConfigError, UnknownEncryptionKeyError } from '../../src/common/encryption';
-import { ConfigError } from '../../src/worker/config';
+import { AesGcmCodec, EncryptionConfigError, UnknownEncryptionKeyError } from '../../src/secrets/encryption';
+import { SettingsError } from '../../src/common/settings-error';
 import { BackfillNotFoundError, BackfillRequestError } from '../../src/client/backfill';
-import { main } from '../../src/client/cli';
-import { optionFlag } from '../../src/client/command';
-import { COMMANDS } from '../../src/client/commands';
-import { TemporalUnreachableError } from '../../src/client/connection';
-import { describeError } from '../../src/client/errors';
-import { EXIT, EXIT_DESCRIPTIONS } from '../../src/client/exit-codes';
-import { allCommands, usageLine } from '../../src/client/help';
+import { main } from '../../src/cli/main';
+import { optionFlag } from '../../src/cli/command';
+import { COMMANDS } from '../../src/cli/commands';
+import { TemporalConnectionError } from '../../src/temporal/connect-failure';
+import { describeError } from '../../src/cli/errors';
+import { EXIT, EXIT_DESCRIPTIONS } from '../../src/cli/exit-codes';
+import { allCommands, usageLine } from '../../src/cli/help';
 import { RulesError } from '../../src/client/rules';
 import { OpenRunsError, RuleNotFoundError } from '../../src/client/schedules';
-import { UsageError } from '../../src/client/usage-error';
+import { UsageError } from '../../src/cli/usage-error';
 
 const ROOT = join(__dirname, '..', '..');
 const EVERY_COMMAND = allCommands(COMMANDS);
@@ -131,7 +131,7 @@ describe('errors become exit codes by class', () => {
   test.each([
     { name: 'UsageError', error: new UsageError('x'), exit: EXIT.usage },
     { name: 'RulesError', error: new RulesError('rules.yaml', ['rules[0].id: bad']), exit: EXIT.usage },
-    { name: 'ConfigError', error: new ConfigError('x'), exit: EXIT.usage },
+    { name: 'SettingsError', error: new SettingsError('x'), exit: EXIT.usage },
     { name: 'EncryptionConfigError', error: new EncryptionConfigError('x'), exit: EXIT.usage },
     { name: 'UnknownEncryptionKeyError', error: new UnknownEncryptionKeyError('k1', ['k2']), exit: EXIT.usage },
     { name: 'ValueError', error: new ValueError('x', undefined), exit: EXIT.usage },
@@ -144,8 +144,8 @@ describe('errors become exit codes by class', () => {
     },
     { name: 'BackfillNotFoundError', error: new BackfillNotFoundError('b'), exit: EXIT.notFound },
     {
-      name: 'TemporalUnreachableError',
-      error: new (TemporalUnreachableError as unknown as new (message: string) => Error)('x'),
+      name: 'TemporalConnectionError',
+      error: new (TemporalConnectionError as unknown as new (message: string) => Error)('x'),
       exit: EXIT.failed,
     },
     { name: 'Error', error: new Error('x'), exit: EXIT.failed },
@@ -183,7 +183,7 @@ describe('errors become exit codes by class', () => {
 test('cli.ts only exports main; bin/audit-collect runs it and exits with its code', async () => {
   const log = jest.spyOn(console, 'log');
   await jest.isolateModulesAsync(async () => {
-    await import('../../src/client/cli');
+    await import('../../src/cli/main');
   });
   expect(log).not.toHaveBeenCalled();
   log.mockRestore();

@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
-import { ErrorType } from '../../src/common/errors';
+import { ErrorType } from '../../src/common/failures';
 import type { AuditEvent, EventSource } from '../../src/atlassian/client';
 import type { ObjectStore, PutParams } from '../../src/storage/s3';
 import { createZstd } from '../../src/pipeline/zstd';

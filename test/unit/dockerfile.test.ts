@@ -58,7 +58,7 @@ test('npm ci --omit=dev leaves out tsx and typescript, and bin/audit-collect run
     expect(pkg.devDependencies[name]).toBeDefined();
   }
   const bin = readFileSync(join(ROOT, 'bin', 'audit-collect'), 'utf8');
-  expect(bin).toContain("'dist', 'client', 'cli.js'");
+  expect(bin).toContain("'dist', 'cli', 'main.js'");
   expect(bin).not.toMatch(/require\('tsx|\.ts'\)/);
 });
 

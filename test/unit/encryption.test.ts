@@ -10,9 +10,9 @@ import {
   encryptionKeyIdOf,
   fromJson,
   toJson,
-} from '../../src/common/encryption';
+} from '../../src/secrets/encryption';
 import type { Payload } from '@temporalio/common';
-import { startCodecServer } from '../../src/client/codec-server';
+import { startCodecServer } from '../../src/client/codec-server/server';
 import { thrownMessage } from '../helpers/thrown';
 
 const payload = {

@@ -1,18 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import {
-  ErrorType,
-  MAX_RETRY_DELAY_MS,
-  classifyAtlassianResponse,
-  classifyNetworkError,
-  S3_REFUSED_ATTEMPTS,
-  classifyS3Error,
-  checkApiKey,
-  isConditionalConflict,
-  isPreconditionFailed,
-  parseReset,
-  retryDelayMs,
-  type Headers,
-} from '../../src/common/errors';
+import { ErrorType } from '../../src/common/failures';
+import { MAX_RETRY_DELAY_MS, parseReset, retryDelayMs, type Headers } from '../../src/atlassian/retry-delay';
+import { classifyAtlassianResponse } from '../../src/atlassian/errors';
+import { classifyNetworkError, checkApiKey } from '../../src/atlassian/network-errors';
+import { S3_REFUSED_ATTEMPTS, classifyS3Error, isConditionalConflict, isPreconditionFailed } from '../../src/storage/s3-errors';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 const SECRET_BODY = '{"message":"token ATCTT3xSECRETBODY rejected"}';

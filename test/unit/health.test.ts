@@ -1,6 +1,6 @@
-import { judgeHealth, type HealthInput } from '../../src/client/health';
+import { judgeHealth, type HealthInput } from '../../src/client/status/health';
 import { carryHealth, eventsLastDay } from '../../src/model/health';
-import { ruleIdOfWorkflowId } from '../../src/model/types';
+import { ruleIdOfWorkflowId } from '../../src/model/ids';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

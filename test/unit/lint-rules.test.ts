@@ -31,7 +31,11 @@ describe('the workflow sandbox rule', () => {
     `import { createHash } from 'node:crypto';`,
     `import { join } from 'path';`,
     `import * as zlib from 'zlib';`,
-    `import { retryDelayMs } from '../common/errors';`,
+    `import { retryDelayMs } from '../atlassian/retry-delay';`,
+    `import { configFailure } from '../common/failures';`,
+    `import { connectTemporal } from '../temporal/connect';`,
+    `import { createSecretResolver } from '../secrets/api-keys';`,
+    `import { main } from '../cli/main';`,
     `import { objectKey } from '../storage/keys';`,
     `import { createActivities } from '../activities';`,
     `import '../worker/worker';`,
@@ -47,6 +51,7 @@ describe('the workflow sandbox rule', () => {
     `import type { Pacer } from '../atlassian/pacer';`,
     `import { type RuleDefinition } from '../client/rules';`,
     `import { proxyActivities } from '@temporalio/workflow';`,
+    `import { defineSearchAttributeKey } from '@temporalio/common';`,
     `import { stateAfter } from '../model/state';`,
   ])('does not flag %s', async (source) => {
     expect(await restrictedImports('src/workflows/probe.ts', source)).toEqual([]);

@@ -7,7 +7,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { createNotifyActivities, type Notice, type NotifierSettings } from '../../src/activities/notify';
-import { ConfigError, readWorkerConfig } from '../../src/worker/config';
+import { SettingsError } from '../../src/common/settings-error';
+import { readWorkerConfig } from '../../src/worker/config';
 
 const API_KEY = 'ATATT3xFfGF0-the-api-key-value';
 const TOKEN = 'T000/B000/XXXXwebhooktoken';
@@ -218,7 +219,7 @@ test('with no webhook configured it posts nothing and says so', async () => {
 describe('worker settings', () => {
   test('a webhook must be https, or http to a loopback host; the error names the variable, not the URL', () => {
     expect(() => readWorkerConfig({ AUDIT_COLLECT_NOTIFY_WEBHOOK_URL: `http://hooks.example.com/services/${TOKEN}` })).toThrow(
-      new ConfigError(
+      new SettingsError(
         'invalid worker environment:\n  AUDIT_COLLECT_NOTIFY_WEBHOOK_URL: must be an https:// URL (http:// only to a loopback host: 127.0.0.0/8, localhost, [::1])',
       ),
     );

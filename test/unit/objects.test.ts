@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { readPages } from '../../src/pipeline/read-pages';
-import { ErrorType } from '../../src/common/errors';
+import { ErrorType } from '../../src/common/failures';
 import { collectObjects, type ObjectDone } from '../../src/pipeline/objects';
 import type { AuditEvent, EventPage, EventSource } from '../../src/atlassian/client';
 import type { ObjectStore, PutParams } from '../../src/storage/s3';

@@ -1,9 +1,9 @@
 // What `delete` and `apply` do with a rule's open collect run, as far as it is pure: the --wait and
 // --terminate options, the visibility query, and the messages that say what to do next.
-import { endRunsOf } from '../../src/client/commands/open-run-options';
+import { endRunsOf } from '../../src/cli/commands/open-run-options';
 import { type ApplyOutcome, OpenRunsError, openRunsQuery, stillOpenText } from '../../src/client/schedules';
-import { applyText } from '../../src/client/status-text';
-import { UsageError } from '../../src/client/usage-error';
+import { applyText } from '../../src/client/status/text';
+import { UsageError } from '../../src/cli/usage-error';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const REASON = 'deleted with audit-collect delete --terminate';

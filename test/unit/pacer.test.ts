@@ -1,6 +1,6 @@
 import { waitMs, type OrgBudget } from '../../src/atlassian/org-budget';
 import { createPacer } from '../../src/atlassian/pacer';
-import { MAX_RETRY_DELAY_MS, boundedWaitMs } from '../../src/common/retry-delay';
+import { MAX_RETRY_DELAY_MS, boundedWaitMs } from '../../src/atlassian/retry-delay';
 
 /** Lets queued promise callbacks run without moving the (fake) clock. */
 const settle = () => jest.advanceTimersByTimeAsync(0);

@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createPauseActivities } from '../../src/activities/pause';
-import { ErrorType } from '../../src/common/errors';
+import { ErrorType } from '../../src/common/failures';
 import { PAUSE_RULE_ACTIVITY_OPTIONS } from '../../src/model/activity-options';
 import type { ActivityOptions } from '@temporalio/common';
 

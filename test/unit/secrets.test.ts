@@ -4,9 +4,10 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { ErrorType } from '../../src/common/errors';
-import { apiBaseUrlProblem, createSecretResolver, parseAllowedApiHosts } from '../../src/common/secrets';
-import { ConfigError, readWorkerConfig } from '../../src/worker/config';
+import { ErrorType } from '../../src/common/failures';
+import { apiBaseUrlProblem, createSecretResolver, parseAllowedApiHosts } from '../../src/secrets/api-keys';
+import { SettingsError } from '../../src/common/settings-error';
+import { readWorkerConfig } from '../../src/worker/config';
 import type { ConnectionSpec } from '../../src/model/types';
 
 const KEY = 'atlassian-key-7c1e0f';
@@ -245,7 +246,7 @@ describe('worker config', () => {
   });
 
   it('an invalid regular expression is a config error naming the variable', () => {
-    expect(() => readWorkerConfig({ AUDIT_COLLECT_SECRET_ENV_PATTERN: '^(ATLASSIAN_' })).toThrow(ConfigError);
+    expect(() => readWorkerConfig({ AUDIT_COLLECT_SECRET_ENV_PATTERN: '^(ATLASSIAN_' })).toThrow(SettingsError);
     expect(() => readWorkerConfig({ AUDIT_COLLECT_SECRET_ENV_PATTERN: '^(ATLASSIAN_' })).toThrow(
       /AUDIT_COLLECT_SECRET_ENV_PATTERN: must be a regular expression/,
     );

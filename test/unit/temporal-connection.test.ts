@@ -7,14 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { thrownMessage } from '../helpers/thrown';
 import { makeTestCerts } from '../helpers/tls-proxy';
-import {
-  TemporalConfigError,
-  TemporalConnectionError,
-  connectTemporal,
-  explainConnectFailure,
-  loadTemporalConnection,
-  type TemporalConnectionSettings,
-} from '../../src/common/temporal-connection';
+import { TemporalConfigError, type TemporalConnectionSettings } from '../../src/temporal/settings';
+import { TemporalConnectionError, explainConnectFailure } from '../../src/temporal/connect-failure';
+import { connectTemporal } from '../../src/temporal/connect';
+import { loadTemporalConnection } from '../../src/temporal/load-settings';
 
 const API_KEY = 'temporal-api-key-5e8c1d';
 
@@ -38,7 +34,7 @@ function load(env: Record<string, string | undefined>): TemporalConnectionSettin
   return loadTemporalConnection({ env: { ...BASE, ...env } });
 }
 
-function configError(env: Record<string, string | undefined>): string {
+function configFailure(env: Record<string, string | undefined>): string {
   return thrownMessage(TemporalConfigError, () => load(env));
 }
 
@@ -149,56 +145,56 @@ client_key_path = "${join(dir, 'prod.key')}"
       expect(load({ TEMPORAL_CONFIG_FILE: empty })).toEqual(load({}));
       const commentOnly = write('comment.toml', '# no profile here yet\n');
       expect(load({ TEMPORAL_CONFIG_FILE: commentOnly })).toEqual(load({}));
-      expect(configError({ TEMPORAL_CONFIG_FILE: empty, TEMPORAL_PROFILE: 'prod' })).toBe(
+      expect(configFailure({ TEMPORAL_CONFIG_FILE: empty, TEMPORAL_PROFILE: 'prod' })).toBe(
         `TEMPORAL_PROFILE=prod, but ${empty} has no profiles`,
       );
     });
 
     test('an unknown profile, a missing file and bad TOML are errors that say so', () => {
-      expect(configError({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'staging' })).toMatch(/Profile 'staging' not found/);
-      expect(configError({ TEMPORAL_CONFIG_FILE: join(dir, 'missing.toml') })).toBe(
+      expect(configFailure({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'staging' })).toMatch(/Profile 'staging' not found/);
+      expect(configFailure({ TEMPORAL_CONFIG_FILE: join(dir, 'missing.toml') })).toBe(
         `TEMPORAL_CONFIG_FILE: no such file ${join(dir, 'missing.toml')}`,
       );
-      expect(configError({ TEMPORAL_PROFILE: 'prod' })).toMatch(/^TEMPORAL_PROFILE=prod, but there is no config file/);
-      expect(configError({ TEMPORAL_CONFIG_FILE: write('bad.toml', '[profile.default\naddress = 1') })).toMatch(
+      expect(configFailure({ TEMPORAL_PROFILE: 'prod' })).toMatch(/^TEMPORAL_PROFILE=prod, but there is no config file/);
+      expect(configFailure({ TEMPORAL_CONFIG_FILE: write('bad.toml', '[profile.default\naddress = 1') })).toMatch(
         /^cannot load the Temporal connection settings from /,
       );
     });
 
     test('a bad setting from the profile names the TOML key too', () => {
       const broken = write('broken.toml', `[profile.default.tls]\nserver_ca_cert_path = "${join(dir, 'nope.pem')}"\n`);
-      expect(configError({ TEMPORAL_CONFIG_FILE: broken })).toBe(
+      expect(configFailure({ TEMPORAL_CONFIG_FILE: broken })).toBe(
         `cannot read the server's CA certificate at ${join(dir, 'nope.pem')} (ENOENT): check TEMPORAL_TLS_SERVER_CA_CERT_PATH (or _DATA) (or tls.server_ca_cert_path in profile 'default' of ${broken})`,
       );
     });
   });
 
   test('bad settings are errors naming the variable, never a key', () => {
-    expect(configError({ TEMPORAL_ADDRESS: 'https://temporal.example.com' })).toMatch(/^TEMPORAL_ADDRESS must be host:port/);
-    expect(configError({ TEMPORAL_ADDRESS: 'temporal.example.com' })).toMatch(/^TEMPORAL_ADDRESS must be host:port/);
+    expect(configFailure({ TEMPORAL_ADDRESS: 'https://temporal.example.com' })).toMatch(/^TEMPORAL_ADDRESS must be host:port/);
+    expect(configFailure({ TEMPORAL_ADDRESS: 'temporal.example.com' })).toMatch(/^TEMPORAL_ADDRESS must be host:port/);
     expect(load({ TEMPORAL_ADDRESS: '[::1]:7233' }).address).toBe('[::1]:7233');
-    expect(configError({ TEMPORAL_TLS_CLIENT_CERT_PATH: join(dir, 'nope.pem'), TEMPORAL_TLS_CLIENT_KEY_DATA: KEY })).toBe(
+    expect(configFailure({ TEMPORAL_TLS_CLIENT_CERT_PATH: join(dir, 'nope.pem'), TEMPORAL_TLS_CLIENT_KEY_DATA: KEY })).toBe(
       `cannot read the client certificate at ${join(dir, 'nope.pem')} (ENOENT): check TEMPORAL_TLS_CLIENT_CERT_PATH (or _DATA)`,
     );
-    expect(configError({ TEMPORAL_TLS_CLIENT_CERT_DATA: CERT })).toBe(
+    expect(configFailure({ TEMPORAL_TLS_CLIENT_CERT_DATA: CERT })).toBe(
       'TEMPORAL_TLS_CLIENT_CERT_PATH (or _DATA) is set but TEMPORAL_TLS_CLIENT_KEY_PATH (or _DATA) is not: mTLS needs both',
     );
     const secretKey = 'not-a-pem-private-key-3f9a';
-    const notPem = configError({ TEMPORAL_TLS_CLIENT_CERT_DATA: CERT, TEMPORAL_TLS_CLIENT_KEY_DATA: secretKey });
+    const notPem = configFailure({ TEMPORAL_TLS_CLIENT_CERT_DATA: CERT, TEMPORAL_TLS_CLIENT_KEY_DATA: secretKey });
     expect(notPem).toBe('the client key from TEMPORAL_TLS_CLIENT_KEY_PATH (or _DATA) is not PEM (no -----BEGIN ...----- line)');
-    expect(configError({ TEMPORAL_TLS_CLIENT_CERT_DATA: CERT, TEMPORAL_TLS_CLIENT_CERT_PATH: '/x' })).toMatch(
+    expect(configFailure({ TEMPORAL_TLS_CLIENT_CERT_DATA: CERT, TEMPORAL_TLS_CLIENT_CERT_PATH: '/x' })).toMatch(
       /Cannot specify both client_cert_path and client_cert_data/,
     );
-    const mismatched = configError({ TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert, TEMPORAL_TLS_CLIENT_KEY_PATH: certs.serverKey });
+    const mismatched = configFailure({ TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert, TEMPORAL_TLS_CLIENT_KEY_PATH: certs.serverKey });
     expect(mismatched).toBe(
       'the client certificate and key from TEMPORAL_TLS_CLIENT_CERT_PATH (or _DATA) and TEMPORAL_TLS_CLIENT_KEY_PATH (or _DATA) are not a usable pair (x509 certificate routines::key values mismatch)',
     );
     const garbled = `-----BEGIN PRIVATE KEY-----\n${secretKey}\n-----END PRIVATE KEY-----\n`;
-    expect(configError({ TEMPORAL_TLS_CLIENT_CERT_DATA: CERT, TEMPORAL_TLS_CLIENT_KEY_DATA: garbled })).not.toContain(secretKey);
-    expect(configError({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.clientKey })).toMatch(
+    expect(configFailure({ TEMPORAL_TLS_CLIENT_CERT_DATA: CERT, TEMPORAL_TLS_CLIENT_KEY_DATA: garbled })).not.toContain(secretKey);
+    expect(configFailure({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.clientKey })).toMatch(
       /^the server's CA certificate from TEMPORAL_TLS_SERVER_CA_CERT_PATH \(or _DATA\) is not usable \(/,
     );
-    expect(configError({ TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: 'true' })).toMatch(/not supported here: set TEMPORAL_TLS_SERVER_NAME/);
+    expect(configFailure({ TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: 'true' })).toMatch(/not supported here: set TEMPORAL_TLS_SERVER_NAME/);
   });
 });
 

@@ -1,5 +1,6 @@
-import { ConfigError, readWorkerConfig } from '../../src/worker/config';
-import { splitAddress } from '../../src/worker/run';
+import { SettingsError } from '../../src/common/settings-error';
+import { readWorkerConfig } from '../../src/worker/config';
+import { splitAddress } from '../../src/temporal/settings';
 
 test('the shutdown grace period defaults to 60 seconds and takes whole seconds up to an hour', () => {
   expect(readWorkerConfig({}).AUDIT_COLLECT_SHUTDOWN_GRACE_SECONDS).toBe(60);
@@ -8,7 +9,7 @@ test('the shutdown grace period defaults to 60 seconds and takes whole seconds u
 });
 
 test.each(['-1', '1.5', '30s', '3601'])('a shutdown grace period of %p is refused, naming the variable', (value) => {
-  expect(() => readWorkerConfig({ AUDIT_COLLECT_SHUTDOWN_GRACE_SECONDS: value })).toThrow(ConfigError);
+  expect(() => readWorkerConfig({ AUDIT_COLLECT_SHUTDOWN_GRACE_SECONDS: value })).toThrow(SettingsError);
   expect(() => readWorkerConfig({ AUDIT_COLLECT_SHUTDOWN_GRACE_SECONDS: value })).toThrow(/AUDIT_COLLECT_SHUTDOWN_GRACE_SECONDS/);
 });
 

@@ -3,15 +3,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
-import {
-  backfillWorkflowId,
-  planSlices,
-  sliceWorkflowId,
-  type BackfillBatchInput,
-  type BackfillBatchResult,
-  type BackfillInput,
-} from '../../src/model/backfill';
-import { backfillWorkflow, progressQuery, slicesQuery } from '../../src/workflows/backfill';
+import { backfillWorkflowId, sliceWorkflowId } from '../../src/model/ids';
+import { planSlices, type BackfillBatchInput, type BackfillBatchResult, type BackfillInput } from '../../src/model/backfill';
+import { backfillWorkflow } from '../../src/workflows/backfill';
+import { progressQuery, slicesQuery } from '../../src/model/queries';
 import { fakeRule } from '../helpers/fakes';
 import { createTestEnv, sleep, workflowsPath } from './env';
 

@@ -4,7 +4,8 @@ import { ApplicationFailure, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Activities } from '../../src/activities';
 import type { BatchInput, BatchResult, CollectInput, CollectResult, CollectState } from '../../src/model/types';
-import { MAX_BATCHES_PER_RUN, collectWorkflow } from '../../src/workflows/collect';
+import { collectWorkflow } from '../../src/workflows/collect';
+import { MAX_BATCHES_PER_RUN } from '../../src/model/limits';
 import { fakeRule } from '../helpers/fakes';
 import { createTestEnv, sleep } from './env';
 import { START, START_MS, applicationFailureOf, withWorker } from './fake-workers';
@@ -86,14 +87,14 @@ async function failedRun(overrides: Partial<FakeActivities>, workflowId: string,
 }
 
 /** An activity that fails in a way that needs a human: not retried. */
-const needsAHuman = (message: string, type: string) => async (): Promise<never> => {
+const failsForAHuman = (message: string, type: string) => async (): Promise<never> => {
   throw ApplicationFailure.nonRetryable(message, type);
 };
 
 describe('a needs-a-human failure pauses the rule with a note naming it and fails the run', () => {
   test('from a batch', async () => {
     const { calls, failure } = await failedRun(
-      { collectBatch: needsAHuman('Atlassian answered 401 Unauthorized: create a new API key', 'AtlassianUnauthorized') },
+      { collectBatch: failsForAHuman('Atlassian answered 401 Unauthorized: create a new API key', 'AtlassianUnauthorized') },
       'collect-401',
       { rule: fakeRule, state: START },
     );
@@ -107,7 +108,7 @@ describe('a needs-a-human failure pauses the rule with a note naming it and fail
 
   test('from resolving the start point', async () => {
     const { calls, failure } = await failedRun(
-      { resolveStart: needsAHuman('the checkpoint is not valid JSON', 'CheckpointInvalid') },
+      { resolveStart: failsForAHuman('the checkpoint is not valid JSON', 'CheckpointInvalid') },
       'collect-bad-checkpoint',
       { rule: fakeRule },
     );
@@ -246,8 +247,8 @@ test('a batch superseded by another writer ends the run with the checkpoint it f
 test('a rule that cannot be paused still fails its run with the reason, and says it is not paused', async () => {
   const { failure } = await failedRun(
     {
-      collectBatch: needsAHuman('Atlassian answered 401 Unauthorized: create a new API key', 'AtlassianUnauthorized'),
-      pauseRule: needsAHuman('the schedule audit-collect-r1 is gone', 'ScheduleNotFound'),
+      collectBatch: failsForAHuman('Atlassian answered 401 Unauthorized: create a new API key', 'AtlassianUnauthorized'),
+      pauseRule: failsForAHuman('the schedule audit-collect-r1 is gone', 'ScheduleNotFound'),
     },
     'collect-unpausable',
     { rule: fakeRule, state: START },

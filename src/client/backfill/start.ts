@@ -1,11 +1,15 @@
 // Starting a backfill. The workflow ID is derived from the rule and the range, so asking twice
 // starts one copy.
+import { DEFAULT_WEB_UI, workflowLink } from '../../temporal/settings';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { backfillWorkflow } from '../../workflows/backfill';
-import { backfillWorkflowId, planSlices, type BackfillInput } from '../../model/backfill';
-import { temporalTarget } from '../connection';
-import { RULE_ID, ruleStatus, scheduledRule, scheduledTaskQueue } from '../schedules';
+import { backfillWorkflowId } from '../../model/ids';
+import { planSlices, type BackfillInput } from '../../model/backfill';
+import { temporalTarget } from '../../temporal/client';
+import { RULE_ID } from '../../model/ids';
+import { ruleStatus } from '../status/status';
+import { scheduledRule, scheduledTaskQueue } from '../schedules';
 import { BackfillRequestError } from './errors';
 import { checkRange, iso } from './request';
 
@@ -21,8 +25,7 @@ export interface StartOutcome {
 }
 
 function webUiUrl(workflowId: string): string {
-  const ui = process.env.AUDIT_COLLECT_WEB_UI ?? `http://${temporalTarget().address.split(':')[0]}:8233`;
-  return `${ui}/namespaces/${temporalTarget().namespace}/workflows/${encodeURIComponent(workflowId)}`;
+  return workflowLink({ webUi: process.env.AUDIT_COLLECT_WEB_UI ?? DEFAULT_WEB_UI, namespace: temporalTarget().namespace, workflowId });
 }
 
 /** Starts the backfill, or finds the one already running for the same rule and range. */

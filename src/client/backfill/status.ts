@@ -1,4 +1,5 @@
 // A backfill's progress, and cancelling it.
+import { progressQuery, sliceStateQuery, slicesQuery } from '../../model/queries';
 import {
   type Client,
   WorkflowFailedError,
@@ -7,7 +8,8 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { backfillWorkflow } from '../../workflows/backfill';
-import { sliceWorkflowId, summarize, type BackfillProgress, type SliceReport, type SliceState } from '../../model/backfill';
+import { sliceWorkflowId } from '../../model/ids';
+import { summarize, type BackfillProgress } from '../../model/backfill';
 import { BackfillNotFoundError } from './errors';
 
 export interface BackfillStatus {
@@ -40,19 +42,19 @@ export async function backfillStatus(params: { client: Client; backfillId: strin
   const status = description.status.name;
   // A completed backfill's result is its final progress: no worker needed to answer.
   if (status === 'COMPLETED') return { backfillId: params.backfillId, status, progress: await handle.result() };
-  const slices = await handle.query<SliceReport[]>('slices');
+  const slices = await handle.query(slicesQuery);
   await Promise.all(
     slices
       .filter((s) => s.status === 'running')
       .map(async (s) => {
         try {
-          s.state = await params.client.workflow.getHandle(sliceWorkflowId(params.backfillId, s.index)).query<SliceState>('sliceState');
+          s.state = await params.client.workflow.getHandle(sliceWorkflowId(params.backfillId, s.index)).query(sliceStateQuery);
         } catch {
           // A slice between runs (continuing as new, or its worker gone) answers later.
         }
       }),
   );
-  const base = await handle.query<BackfillProgress>('progress');
+  const base = await handle.query(progressQuery);
   const progress = summarize({
     backfillId: params.backfillId,
     range: {

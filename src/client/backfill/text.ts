@@ -1,6 +1,6 @@
 // How a backfill reads in a terminal: plain ASCII when piped.
-import { humanSeconds } from '../health';
-import type { TextStyle } from '../status-text';
+import { humanSeconds } from '../status/health';
+import type { TextStyle } from '../status/text';
 import type { StartOutcome } from './start';
 import type { BackfillStatus } from './status';
 

@@ -1,9 +1,9 @@
 // Per connection: the API key resolves, one events-stream request with limit=1 answers 200, and the
 // key's noted expiry is not near. Failures read as `status` reads them (src/common/errors.ts).
 import type { EventSource } from '../../atlassian/client';
-import type { SecretResolver } from '../../common/secrets';
+import type { SecretResolver } from '../../secrets/api-keys';
 import type { ConnectionSpec } from '../../model/types';
-import { KEY_EXPIRY_WARN_DAYS } from '../health';
+import { KEY_EXPIRY_WARN_DAYS } from '../status/health';
 import { adviceFrom, fail, pass, warn, type CheckResult } from './result';
 
 const DAY_MS = 86_400_000;

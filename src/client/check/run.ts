@@ -2,11 +2,11 @@
 // Nothing is started or scheduled; the only thing written is a probe object, removed again.
 import { createAtlassianClient } from '../../atlassian/client';
 import { createPacer } from '../../atlassian/pacer';
-import { createSecretResolver } from '../../common/secrets';
+import { createSecretResolver } from '../../secrets/api-keys';
 import type { ConnectionSpec } from '../../model/types';
 import { createS3Client } from '../../storage/s3';
 import { readWorkerConfig } from '../../worker/config';
-import { connectClient, temporalTarget } from '../connection';
+import { connectClient, temporalTarget } from '../../temporal/client';
 import type { RuleDefinition } from '../rules';
 import { checkConnection } from './atlassian';
 import { report, type CheckReport } from './result';

@@ -2,7 +2,8 @@
 // _audit-collect/probe/, each on its own line with the IAM action to grant when it is denied.
 import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ErrorType, classifyS3Error, s3ErrorCode } from '../../common/errors';
+import { ErrorType } from '../../common/failures';
+import { classifyS3Error, s3ErrorCode } from '../../storage/s3-errors';
 import { PROBE_PREFIX } from '../../model/types';
 import { PROBE_KEY, honoursConditionalWrites } from '../../storage/conditional-writes';
 import { createS3Store } from '../../storage/s3';

@@ -1,7 +1,7 @@
 // Temporal: reachable, the namespace exists, it has the RuleId search attribute, and a worker polls
 // the task queue for workflow and activity tasks.
 import { isGrpcServiceError, type Client } from '@temporalio/client';
-import { TemporalUnreachableError } from '../connection';
+import { TemporalConnectionError } from '../../temporal/connect-failure';
 import { fail, pass, type CheckResult } from './result';
 
 // Values of temporal.api.enums.v1 (not imported: @temporalio/proto is not a dependency of src/).
@@ -24,7 +24,7 @@ export async function checkTemporal(params: {
   try {
     client = await params.connect();
   } catch (error) {
-    if (error instanceof TemporalUnreachableError) return [fail('Temporal connection', error.message)];
+    if (error instanceof TemporalConnectionError) return [fail('Temporal connection', error.message)];
     throw error;
   }
   try {

@@ -1,5 +1,5 @@
 // How `check` reads: one line per check, ✓ passed, ! passed with a warning, ✗ failed with the fix.
-import type { TextStyle } from '../status-text';
+import type { TextStyle } from '../status/text';
 import type { CheckReport, CheckStatus } from './result';
 
 const MARKS: Record<CheckStatus, { mark: string; color: number }> = {

@@ -1,10 +1,7 @@
 // One Temporal Schedule per rule: create, update, list, describe, trigger, pause, resume, delete.
-export { RULE_ID, ruleIdOf, scheduleId, workflowIdPrefix } from './ids';
 export { RuleNotFoundError } from './read';
 export { managedRuleIds } from './list';
 export { applyRules, type ApplyAction, type ApplyOutcome } from './apply';
-export { ruleStatus, type RuleStatus } from './status';
-export type { RunInfo } from './runs';
 export { triggerRule, type TriggerOutcome } from './trigger';
 export {
   DEFAULT_OPEN_RUN_WAIT,
@@ -15,4 +12,4 @@ export {
   openRunsQuery,
   stillOpenText,
 } from './open-runs';
-export { deleteRule, pauseRule, resumeRule, scheduledRule, scheduledTaskQueue } from './control';
+export { deleteSchedule, pauseSchedule, resumeSchedule, scheduledRule, scheduledTaskQueue } from './control';

@@ -2,8 +2,8 @@
 // dropped where they do not matter, and strictly where they do.
 import { Client, ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { AesGcmCodec, encryptionKeyIdOf } from '../../common/encryption';
-import { scheduleId } from './ids';
+import { AesGcmCodec, encryptionKeyIdOf } from '../../secrets/encryption';
+import { scheduleId } from '../../model/ids';
 
 export class RuleNotFoundError extends Error {
   constructor(readonly ruleId: string) {

@@ -1,7 +1,7 @@
 // Deleting a rule's schedule without leaving its run writing: pause it (no new run starts), end the
 // rule's open collect runs, then delete it. Used by `delete` and `apply --prune`.
 import type { Client } from '@temporalio/client';
-import { scheduleId } from './ids';
+import { scheduleId } from '../../model/ids';
 import { type EndRuns, type EndedRuns, type OpenRun, endOpenRuns, endedRuns, openCollectRuns } from './open-runs';
 import { describeOrThrow } from './read';
 

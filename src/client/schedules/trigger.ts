@@ -1,9 +1,9 @@
 // `trigger`: a run now, never beside one in progress.
 import { type Client, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { CollectResult } from '../../model/types';
-import { scheduleId } from './ids';
+import { scheduleId } from '../../model/ids';
 import { describeOrThrow } from './read';
-import { runInfo, type RunInfo } from './runs';
+import { runInfo, type RunInfo } from '../status/runs';
 
 export type TriggerOutcome = { started: false; reason: string } | { started: true; run: RunInfo & { result?: CollectResult } };
 

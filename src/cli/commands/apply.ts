@@ -1,0 +1,76 @@
+// audit-collect apply: one schedule per rule in the rules file.
+import { runChecks } from '../../client/check/run';
+import { checkText } from '../../client/check/text';
+import { defineCommand } from '../command';
+import { connectClient } from '../../temporal/client';
+import { EXIT } from '../exit-codes';
+import { RulesError, checkApiHosts, checkSecretReferences, loadRules } from '../../client/rules';
+import { applyRules } from '../../client/schedules';
+import { applyText, styleFor } from '../../client/status/text';
+import { JSON_OPTION, TEMPORAL_ENVIRONMENT, print } from './common';
+import { endRunsOf, openRunOptions } from './open-run-options';
+
+const TERMINATE_REASON = "ended with audit-collect apply --terminate: the rule's schedule was re-created or pruned";
+
+export const apply = defineCommand({
+  name: 'apply',
+  summary: 'create or update one schedule per rule; idempotent',
+  description: `Creates or updates one Temporal Schedule per rule in the file. Idempotent: applying the same file
+again reports 'unchanged'. The whole file is validated first; a file with errors names every bad
+field, exits 2 and changes no schedule. Every connection's baseUrl must name a host in
+AUDIT_COLLECT_ALLOWED_API_HOSTS (default api.atlassian.com) or a loopback host: the API key is sent
+there. It also checks that the connections' API-key references resolve here (the variable is set,
+the file readable and AUDIT_COLLECT_SECRETS_DIR set for a file:).
+
+Never two live writers for one rule: before it creates a rule's schedule while a collect run of
+the rule is still open (left by a deleted schedule), or deletes one with --prune (pausing it first),
+apply waits for that run to finish, or terminates it with --terminate. --wait bounds the waiting
+of the whole apply; a rule whose run is still open then is 'refused' with the run named (a pruned
+schedule stays paused), the other rules are applied, and apply exits 1. Backfills are not touched.`,
+  args: [{ name: 'rules.yaml', description: 'the rules file (see the README)' }],
+  options: {
+    prune: { type: 'boolean', description: 'also delete the schedules of rules no longer in the file' },
+    'skip-secret-check': { type: 'boolean', description: "do not check here that the connections' API-key references resolve" },
+    check: { type: 'boolean', description: "first run 'audit-collect check' (on stderr); apply only if every check passes" },
+    ...openRunOptions({ wait: 'how long apply waits in all for open runs of rules whose schedule it creates or deletes' }),
+    json: { ...JSON_OPTION, description: 'print the outcomes as JSON' },
+  },
+  examples: [
+    'audit-collect apply rules.yaml',
+    'audit-collect apply rules.yaml --prune --json',
+    'audit-collect apply rules.yaml --check',
+    'audit-collect apply rules.yaml --prune --terminate',
+  ],
+  environment: TEMPORAL_ENVIRONMENT,
+  async run({ options, args }) {
+    const file = args['rules.yaml'];
+    const endRuns = () => endRunsOf({ wait: options.wait, terminate: options.terminate, reason: TERMINATE_REASON, nowMs: Date.now() });
+    endRuns(); // a bad --wait is a usage error before anything runs
+    const rules = loadRules(file); // validated before any schedule is touched
+    // Where API keys may go is checked even with --skip-secret-check.
+    const problems = [...checkApiHosts({ rules }), ...(options['skip-secret-check'] ? [] : checkSecretReferences(rules))];
+    if (problems.length > 0) throw new RulesError(file, problems);
+    if (options.check) {
+      // On stderr, so that stdout stays apply's own output (and its --json).
+      const preflight = await runChecks({ rules });
+      console.error(checkText(preflight, styleFor(process.stderr)));
+      if (!preflight.ok) {
+        console.error('audit-collect apply: a check failed; no schedule was changed.');
+        return EXIT.failed;
+      }
+    }
+    const client = await connectClient();
+    const outcomes = await applyRules({
+      client,
+      rules,
+      prune: options.prune ?? false,
+      taskQueue: process.env.AUDIT_COLLECT_TASK_QUEUE,
+      end: endRuns(), // --wait counts from here, after the checks
+    });
+    print({ json: options.json ?? false, value: outcomes, text: () => applyText(outcomes) });
+    const refused = outcomes.filter((o) => o.action === 'refused').length;
+    if (refused === 0) return EXIT.ok;
+    console.error(`audit-collect apply: ${refused} rule${refused === 1 ? '' : 's'} refused (see above); the others were applied.`);
+    return EXIT.failed;
+  },
+});
