@@ -70,7 +70,7 @@ function median(values: number[]): number {
 async function main() {
   const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
   const runs = Number(values.runs);
-  if (!existsSync(join(ROOT, 'dist', 'client', 'cli.js'))) throw new Error('no dist/: run `npm run build` first');
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('no dist/: run `npm run build` first');
   const dir = mkdtempSync(join(tmpdir(), 'audit-collect-startup-'));
   const port = await freePort();
   const temporal = await startTemporal({ dir, port, uiPort: await freePort() });
