@@ -20,7 +20,7 @@ interface Sample {
 }
 
 /** How bin/audit-collect ran the CLI before dist/: tsx at start-up, TypeScript sources. */
-const FROM_SOURCES = `require(${JSON.stringify(join(ROOT, 'src', 'client', 'cli.ts'))}).main(['worker']).then((code) => process.exit(code));`;
+const FROM_SOURCES = `require(${JSON.stringify(join(ROOT, 'src', 'cli', 'main.ts'))}).main(['worker']).then((code) => process.exit(code));`;
 
 const VARIANTS: Array<{ name: string; args: string[]; freshCache: boolean }> = [
   { name: 'before: tsx, bundled at start (empty cache)', args: ['--require', 'tsx/cjs', '-e', FROM_SOURCES], freshCache: true },
