@@ -1,3 +1,4 @@
+// covers: src/model/backfill.ts, src/activities/backfill.ts, src/client/backfill/
 import { DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';

@@ -1,3 +1,4 @@
+// covers: src/client/check/
 // `audit-collect check` without servers: how its lines read, the key-expiry check, what a
 // classified failure says as advice, and which line each S3 answer gives.
 import type { S3Client } from '@aws-sdk/client-s3';

@@ -1,3 +1,4 @@
+// covers: src/cli/ (parsing, help, exit codes, error mapping)
 // The command line without a Temporal server: commands and options are checked against each
 // command's spec before anything connects, help is generated from the specs, and errors become
 // exit codes by class.

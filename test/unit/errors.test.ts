@@ -1,3 +1,4 @@
+// covers: src/atlassian/errors.ts, src/atlassian/network-errors.ts, src/atlassian/retry-delay.ts, src/storage/s3-errors.ts, src/common/failures.ts
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../../src/common/failures';
 import { MAX_RETRY_DELAY_MS, parseReset, retryDelayMs, type Headers } from '../../src/atlassian/retry-delay';

@@ -1,3 +1,4 @@
+// covers: src/pipeline/objects.ts, src/pipeline/read-pages.ts, src/pipeline/write-events.ts
 import { ApplicationFailure } from '@temporalio/common';
 import { readPages } from '../../src/pipeline/read-pages';
 import { ErrorType } from '../../src/common/failures';

@@ -1,3 +1,4 @@
+// covers: src/atlassian/pacer.ts, src/atlassian/org-budget.ts
 import { waitMs, type OrgBudget } from '../../src/atlassian/org-budget';
 import { createPacer } from '../../src/atlassian/pacer';
 import { MAX_RETRY_DELAY_MS, boundedWaitMs } from '../../src/atlassian/retry-delay';

@@ -1,3 +1,4 @@
+// covers: src/temporal/
 // The Temporal connection settings, read as the `temporal` CLI reads them (environment over a
 // profile of the TOML config file), and the messages a failed connection becomes. TLS handshakes
 // against a real server are in test/e2e/tls.test.ts.

@@ -8,7 +8,7 @@ import { planSlices, type BackfillBatchInput, type BackfillBatchResult, type Bac
 import { backfillWorkflow } from '../../src/workflows/backfill';
 import { progressQuery, slicesQuery } from '../../src/model/queries';
 import { fakeRule } from '../helpers/fakes';
-import { createTestEnv, sleep, workflowsPath } from './env';
+import { createTestEnv, sleep, workflowsPath } from '../helpers/workflow-env';
 
 const DAY = 86_400_000;
 const FROM_MS = Date.UTC(2026, 0, 1);

@@ -7,8 +7,8 @@ import type { BatchInput, BatchResult, CollectInput, CollectResult, CollectState
 import { collectWorkflow } from '../../src/workflows/collect';
 import { MAX_BATCHES_PER_RUN } from '../../src/model/limits';
 import { fakeRule } from '../helpers/fakes';
-import { createTestEnv, sleep } from './env';
-import { START, START_MS, applicationFailureOf, withWorker } from './fake-workers';
+import { createTestEnv, sleep } from '../helpers/workflow-env';
+import { START, START_MS, applicationFailureOf, withWorker } from '../helpers/fake-workers';
 
 type FakeActivities = Pick<Activities, 'resolveStart' | 'collectBatch' | 'pauseRule' | 'notify'>;
 

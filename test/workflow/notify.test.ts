@@ -10,7 +10,7 @@ import { startPosition } from '../../src/model/position';
 import type { BatchInput, BatchResult, CollectState, RuleSpec } from '../../src/model/types';
 import { collectWorkflow } from '../../src/workflows/collect';
 import { fakeRule } from '../helpers/fakes';
-import { createTestEnv, sleep, workflowsPath } from './env';
+import { createTestEnv, sleep, workflowsPath } from '../helpers/workflow-env';
 
 type FakeActivities = Pick<Activities, 'resolveStart' | 'collectBatch' | 'pauseRule' | 'notify'>;
 

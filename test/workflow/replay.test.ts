@@ -4,8 +4,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
-import { quietSdkLogs, workflowsPath } from './env';
-import { loadHistory } from './histories';
+import { quietSdkLogs, workflowsPath } from '../helpers/workflow-env';
+import { loadHistory } from '../helpers/histories';
 
 const DIR = join(__dirname, '..', 'fixtures', 'histories');
 const FILES = readdirSync(DIR)

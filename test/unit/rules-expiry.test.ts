@@ -1,3 +1,4 @@
+// covers: src/client/rules.ts (expiresAt, warnNoDataAfter)
 import { RulesError, parseRules } from '../../src/client/rules';
 
 const file = (extraConnection: string, extraRule: string) => `connections:

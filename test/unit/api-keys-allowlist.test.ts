@@ -1,3 +1,4 @@
+// covers: src/secrets/api-keys.ts (the host allowlist, through the collect activity)
 // API keys go only to Atlassian: a rule whose baseUrl names a host outside
 // AUDIT_COLLECT_ALLOWED_API_HOSTS (a schedule crafted without the CLI) fails its batch needing a
 // human, before the worker reads any key or sends any request.

@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { startPosition } from '../../src/model/position';
 import type { CollectState } from '../../src/model/types';
-import { workflowsPath } from './env';
+import { workflowsPath } from './workflow-env';
 
 export const START_MS = Date.UTC(2026, 0, 1);
 

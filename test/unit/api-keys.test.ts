@@ -1,3 +1,4 @@
+// covers: src/secrets/api-keys.ts, src/worker/config.ts (the secret settings)
 // The worker's secret resolver: which env: and file: references it resolves, and to which baseUrls
 // it will send the key. A refusal is a needs-a-human failure that names the fix, never a value.
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';

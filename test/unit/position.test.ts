@@ -1,3 +1,4 @@
+// covers: src/model/position.ts, src/model/state.ts
 import {
   alreadyWritten,
   comparePositions,

@@ -1,3 +1,4 @@
+// covers: src/activities/collect.ts, src/storage/checkpoint.ts, src/storage/conditional-writes.ts
 // The collect-batch activity in Temporal's mock activity context, over fake clients: what it
 // returns when it runs out of time, when an error stops it midway, and when it resumes (from its
 // heartbeat details or from the checkpoint in S3).
