@@ -1,6 +1,6 @@
-import { runFigures, percentile } from '../../dev/bench/fleet-runs';
-import { kneeOf, mergeFleet } from '../../dev/bench/fleet-report';
-import type { WindowFigures } from '../../dev/bench/fleet-window';
+import { runFigures, percentile } from '../../dev/bench/fleet/runs';
+import { kneeOf, mergeFleet } from '../../dev/bench/fleet/report';
+import type { WindowFigures } from '../../dev/bench/fleet/window';
 
 const at = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
 const scheduled = Date.UTC(2026, 11, 1, 12, 0, 17);

@@ -1,5 +1,5 @@
-import { parsePacedOptions } from '../../dev/bench/paced';
-import { firesIn, requestFigures, scheduledFromId } from '../../dev/bench/paced-stats';
+import { parsePacedOptions } from '../../dev/bench/paced/main';
+import { firesIn, requestFigures, scheduledFromId } from '../../dev/bench/paced/stats';
 import type { SimulatorStats } from '../../dev/simulator/server';
 
 describe('paced benchmark', () => {

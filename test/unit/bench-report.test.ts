@@ -1,5 +1,5 @@
-import { median, parseStatCpuSeconds, parseStatusPeakRss } from '../../dev/bench/proc';
-import { mergeSection, peakRssByEvents, renderTable, type BenchReport, type Figures } from '../../dev/bench/report';
+import { median, parseStatCpuSeconds, parseStatusPeakRss } from '../../dev/bench/shared/proc';
+import { mergeSection, peakRssByEvents, renderTable, type BenchReport, type Figures } from '../../dev/bench/single/report';
 
 const figures = (events: number, wallMs: number, extra: Partial<Figures> = {}): Figures => ({
   events,

@@ -4,10 +4,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { cacheDir } from '../infra/binaries';
-import { startS3, startTemporal, type RunningServer } from '../infra/servers';
-import { loadRules, type RuleDefinition } from '../../src/client/rules';
-import { DEMO_ORG_ID } from '../simulator/cli';
+import { cacheDir } from '../../infra/binaries';
+import { startS3, startTemporal, type RunningServer } from '../../infra/servers';
+import { loadRules, type RuleDefinition } from '../../../src/client/rules';
+import { DEMO_ORG_ID } from '../../simulator/cli';
 import { ROOT, startChild } from './children';
 
 const S3_KEYS = { accessKey: 'audit-collect-bench', secretKey: 'audit-collect-bench-secret' };

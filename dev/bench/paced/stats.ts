@@ -3,8 +3,8 @@
 // counts them: events-stream requests served (not answered 429) in each whole UTC minute inside a
 // window, the simulator's rate-limit windows.
 import type { Client } from '@temporalio/client';
-import type { SimulatorStats } from '../simulator/server';
-import { workflowIdPrefix } from '../../src/model/ids';
+import type { SimulatorStats } from '../../simulator/server';
+import { workflowIdPrefix } from '../../../src/model/ids';
 
 export interface Window {
   fromMs: number;

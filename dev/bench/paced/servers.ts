@@ -1,14 +1,14 @@
 // What `npm run bench -- --paced` runs against: the Temporal dev server, the S3 server and the
 // simulator enforcing 50 requests a minute, all on loopback, and one `audit-collect worker` with
-// its default pacing. Ports and settings as dev/bench.ts uses them.
+// its default pacing. Ports and settings as dev/bench/main.ts uses them.
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { connectClient } from '../../src/temporal/client';
-import type { RuleDefinition } from '../../src/client/rules';
-import { ROOT, startChild, stopChild, tsNode } from './children';
-import { LIMIT_PER_MINUTE } from './paced-report';
-import { ONE_ORG, Stops, benchPorts, oneRule, createBucket, startServers, startWorkerProcess, workerEnv } from './world';
+import { connectClient } from '../../../src/temporal/client';
+import type { RuleDefinition } from '../../../src/client/rules';
+import { ROOT, startChild, stopChild, tsNode } from '../shared/children';
+import { LIMIT_PER_MINUTE } from './report';
+import { ONE_ORG, Stops, benchPorts, oneRule, createBucket, startServers, startWorkerProcess, workerEnv } from '../shared/world';
 
 const { orgId: ORG, simApiKey: SIM_API_KEY, apiKeyEnv: API_KEY_ENV, bucket: BUCKET } = ONE_ORG;
 /** The seeded events reach this far back, so that a 7-day backfill has about 7/8 of them to read. */

@@ -1,7 +1,7 @@
 // The table and target lines of `npm run bench -- --paced`, and its section of docs/benchmarks.md.
-import { median } from './proc';
-import type { BackfillFigures } from './paced-backfill';
-import type { CatchupFigures } from './paced-catchup';
+import { median } from '../shared/proc';
+import type { BackfillFigures } from './backfill';
+import type { CatchupFigures } from './catchup';
 
 export const LIMIT_PER_MINUTE = 50;
 export const PAGE_EVENTS = 500;

@@ -7,18 +7,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { cacheDir } from './infra/binaries';
-import { ROOT, machine, runJson, startChild, stopChild, tsNode } from './bench/children';
-import { mergeIntoDoc } from './bench/doc';
-import { wholeNumber } from './bench/options';
-import { ONE_ORG, Stops, benchPorts, oneRule, createBucket, startServers, startWorkerProcess, workerEnv } from './bench/world';
-import { connectClient } from '../src/temporal/client';
-import { applyRules, triggerRule } from '../src/client/schedules';
-import type { CollectResult } from '../src/model/types';
-import type { FloorInput, FloorOutput } from './bench/floor';
-import { timeSplit, type TimeSplit } from './bench/history';
-import { currentRss, median, sampleProcess } from './bench/proc';
-import { mergeSection, peakRssByEvents, renderTable, targetLines, type BenchReport, type Figures, type IdleFigures } from './bench/report';
+import { cacheDir } from '../infra/binaries';
+import { ROOT, machine, runJson, startChild, stopChild, tsNode } from './shared/children';
+import { mergeIntoDoc } from './shared/doc';
+import { wholeNumber } from './shared/options';
+import { ONE_ORG, Stops, benchPorts, oneRule, createBucket, startServers, startWorkerProcess, workerEnv } from './shared/world';
+import { connectClient } from '../../src/temporal/client';
+import { applyRules, triggerRule } from '../../src/client/schedules';
+import type { CollectResult } from '../../src/model/types';
+import type { FloorInput, FloorOutput } from './single/floor';
+import { timeSplit, type TimeSplit } from './shared/history';
+import { currentRss, median, sampleProcess } from './shared/proc';
+import { mergeSection, peakRssByEvents, renderTable, targetLines, type BenchReport, type Figures, type IdleFigures } from './single/report';
 
 const { orgId: ORG, simApiKey: SIM_API_KEY, apiKeyEnv: API_KEY_ENV, bucket: BUCKET } = ONE_ORG;
 const PAGE_LIMIT = 500;
@@ -45,7 +45,7 @@ Options:
   -h, --help        this text
 
 The first run builds the Temporal CLI and versitygw (see README) and installs Grove
-(scripts/bench/requirements-grove.txt) into a Python venv in the cache directory.`;
+(dev/bench/single/requirements-grove.txt) into a Python venv in the cache directory.`;
 
 interface Options {
   events: number;
@@ -193,7 +193,7 @@ async function floorRun(ctx: Context, index: number): Promise<Figures> {
     pageLimit: PAGE_LIMIT,
     pagesPerObject: PAGES_PER_OBJECT,
   };
-  const { command, args } = tsNode(join(ROOT, 'dev', 'bench', 'floor.ts'), [JSON.stringify(input)], ctx.nodeArgs);
+  const { command, args } = tsNode(join(ROOT, 'dev', 'bench', 'single', 'floor.ts'), [JSON.stringify(input)], ctx.nodeArgs);
   const out = await runJson<FloorOutput>({ name: 'floor', command, args, env: ctx.env, logFile: join(ctx.dir, `floor-${index}.log`) });
   if (out.events !== ctx.events) throw new Error(`the floor wrote ${out.events} events, not ${ctx.events}`);
   return {
@@ -210,7 +210,7 @@ async function floorRun(ctx: Context, index: number): Promise<Figures> {
 function ensureGrove(): string {
   const venv = join(cacheDir(), 'grove-venv');
   const python = join(venv, 'bin', 'python');
-  const requirements = join(ROOT, 'dev', 'bench', 'requirements-grove.txt');
+  const requirements = join(ROOT, 'dev', 'bench', 'single', 'requirements-grove.txt');
   const stamp = join(venv, 'requirements.txt');
   if (existsSync(python) && existsSync(stamp) && readFileSync(stamp, 'utf8') === readFileSync(requirements, 'utf8')) return python;
   log('installing Grove into a Python venv (first run only)...');
@@ -236,7 +236,7 @@ async function groveRun(ctx: Context, python: string, index: number): Promise<Fi
   const out = await runJson<{ events: number; bytes: number; wallMs: number; cpuSeconds: number; peakRssBytes: number; files?: number }>({
     name: 'grove',
     command: python,
-    args: [join(ROOT, 'dev', 'bench', 'grove_runner.py'), ctx.simUrl],
+    args: [join(ROOT, 'dev', 'bench', 'single', 'grove_runner.py'), ctx.simUrl],
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -273,8 +273,8 @@ async function countBytes(url: string): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // The production-shaped benchmarks: many rules per worker, and one org's API budget.
-  if (argv[0] === '--fleet') return (await import('./bench/fleet')).runFleet(argv.slice(1));
-  if (argv[0] === '--paced') return (await import('./bench/paced')).runPaced(argv.slice(1));
+  if (argv[0] === '--fleet') return (await import('./fleet/main')).runFleet(argv.slice(1));
+  if (argv[0] === '--paced') return (await import('./paced/main')).runPaced(argv.slice(1));
   let options: Options | undefined;
   try {
     options = parseOptions(argv);

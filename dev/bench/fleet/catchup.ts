@@ -1,9 +1,9 @@
 // The fleet's first catch-up: every rule triggered at once, timed until every rule has written all
 // of its org's events.
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { scheduleId } from '../../src/model/ids';
-import { type CollectResult } from '../../src/model/types';
-import { inParallel } from './fleet-runs';
+import { scheduleId } from '../../../src/model/ids';
+import { type CollectResult } from '../../../src/model/types';
+import { inParallel } from './runs';
 
 export interface CatchUpFigures {
   rules: number;

@@ -1,6 +1,6 @@
 // The fleet benchmark's tables and target lines, and its section of docs/benchmarks.md.
-import type { CatchUpFigures } from './fleet-catchup';
-import type { WindowFigures } from './fleet-window';
+import type { CatchUpFigures } from './catchup';
+import type { WindowFigures } from './window';
 
 export interface FleetReport {
   rules: number;

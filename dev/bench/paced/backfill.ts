@@ -3,24 +3,15 @@
 // together, and how late each live run scheduled during the backfill closed.
 import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
-import { startBackfill } from '../../src/client/backfill';
-import type { RuleDefinition } from '../../src/client/rules';
-import { applyRules, pauseSchedule, triggerRule } from '../../src/client/schedules';
-import { ruleStatus } from '../../src/client/status/status';
-import { scheduleId } from '../../src/model/ids';
-import type { BackfillProgress } from '../../src/model/backfill';
-import type { CollectResult } from '../../src/model/types';
-import { sampleProcess } from './proc';
-import {
-  firesIn,
-  liveRuns,
-  requestFigures,
-  simStats,
-  streamTotals,
-  untilNextMinute,
-  type LiveRun,
-  type RequestFigures,
-} from './paced-stats';
+import { startBackfill } from '../../../src/client/backfill';
+import type { RuleDefinition } from '../../../src/client/rules';
+import { applyRules, pauseSchedule, triggerRule } from '../../../src/client/schedules';
+import { ruleStatus } from '../../../src/client/status/status';
+import { scheduleId } from '../../../src/model/ids';
+import type { BackfillProgress } from '../../../src/model/backfill';
+import type { CollectResult } from '../../../src/model/types';
+import { sampleProcess } from '../shared/proc';
+import { firesIn, liveRuns, requestFigures, simStats, streamTotals, untilNextMinute, type LiveRun, type RequestFigures } from './stats';
 
 const DAY_MS = 86_400_000;
 /** New events arrive this often while the backfill runs. */

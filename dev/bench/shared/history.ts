@@ -2,7 +2,7 @@
 // pick up each activity, running activities, and the workflow's turns between them.
 import type { WorkflowHandle } from '@temporalio/client';
 
-type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+export type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
 // temporal.api.enums.v1.EventType values.
 const Type = {
   EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: 10,

@@ -1,11 +1,11 @@
 // The paced catch-up: one rule reads every event of the org through one worker, pacing on, against
-// the simulator's limit; runs are triggered back to back until one is caught up, as dev/bench.ts does.
+// the simulator's limit; runs are triggered back to back until one is caught up, as dev/bench/main.ts does.
 import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
-import type { RuleDefinition } from '../../src/client/rules';
-import { applyRules, triggerRule } from '../../src/client/schedules';
-import { sampleProcess } from './proc';
-import { requestFigures, simStats, streamTotals, untilNextMinute, type RequestFigures } from './paced-stats';
+import type { RuleDefinition } from '../../../src/client/rules';
+import { applyRules, triggerRule } from '../../../src/client/schedules';
+import { sampleProcess } from '../shared/proc';
+import { requestFigures, simStats, streamTotals, untilNextMinute, type RequestFigures } from './stats';
 
 export interface CatchupFigures {
   events: number;

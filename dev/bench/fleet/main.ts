@@ -8,20 +8,20 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
-import { connectClient } from '../../src/temporal/client';
-import { loadRules } from '../../src/client/rules';
-import { applyRules } from '../../src/client/schedules';
-import { phaseOffsetMs } from '../../src/client/schedules/phase';
-import { parseDuration } from '../../src/model/duration';
-import { scheduleId } from '../../src/model/ids';
-import { machine, stopChild } from './children';
-import { mergeIntoDoc } from './doc';
-import { catchUp } from './fleet-catchup';
-import { kneeOf, mergeFleet, renderFleet, type FleetReport } from './fleet-report';
-import { startFleetWorld } from './fleet-setup';
-import { measureWindow, windowLine, type WindowFigures } from './fleet-window';
-import { UsageError, wholeNumber } from './options';
-import { sampleProcess } from './proc';
+import { connectClient } from '../../../src/temporal/client';
+import { loadRules } from '../../../src/client/rules';
+import { applyRules } from '../../../src/client/schedules';
+import { phaseOffsetMs } from '../../../src/client/schedules/phase';
+import { parseDuration } from '../../../src/model/duration';
+import { scheduleId } from '../../../src/model/ids';
+import { machine, stopChild } from '../shared/children';
+import { mergeIntoDoc } from '../shared/doc';
+import { catchUp } from './catchup';
+import { kneeOf, mergeFleet, renderFleet, type FleetReport } from './report';
+import { startFleetWorld } from './setup';
+import { measureWindow, windowLine, type WindowFigures } from './window';
+import { UsageError, wholeNumber } from '../shared/options';
+import { sampleProcess } from '../shared/proc';
 
 const HELP = `Usage: npm run bench -- --fleet [options]
 
@@ -42,7 +42,7 @@ Options:
   --ramp             also shorten the interval step by step on one worker (60s, 30s, 15s, 10s)
                      until p99 start delay passes 30 s or RSS 1 GB: where the knee is
   --profile          measure the steady state with a fresh worker 1 writing a V8 CPU profile
-                     to the log directory (summarise it with dev/bench/profile-summary.ts)
+                     to the log directory (summarise it with dev/bench/shared/profile-summary.ts)
   --node PATH        the Node binary the workers run on (default: the one running this)
   --port-offset N    added to the ports (default $AUDIT_COLLECT_BENCH_PORT_OFFSET or 0)
   --no-write         print without writing docs/benchmarks.md

@@ -2,17 +2,18 @@
 // resident memory then, three ways, 3 runs each (medians): from the sources through tsx with the
 // workflow bundle built at start (empty cache) or cached, and from dist/ with the prebuilt bundle.
 // Starts its own Temporal dev server on free ports; run `npm run build` first.
-//   npx tsx dev/bench/startup.ts [--runs N]
+//   npx tsx dev/bench/single/startup.ts [--runs N]
+import { median } from '../shared/proc';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startTemporal } from '../infra/servers';
-import { currentRss } from './proc';
+import { startTemporal } from '../../infra/servers';
+import { currentRss } from '../shared/proc';
 
-const ROOT = join(__dirname, '..', '..');
+const ROOT = join(__dirname, '..', '..', '..');
 
 interface Sample {
   ms: number;
@@ -60,13 +61,6 @@ function startOnce(args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
   });
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted[Math.floor(sorted.length / 2)];
-  if (middle === undefined) throw new Error('no samples to take the median of (--runs must be at least 1)');
-  return middle;
-}
-
 async function main() {
   const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
   const runs = Number(values.runs);
@@ -98,6 +92,7 @@ async function main() {
         samples.push(await startOnce(variant.args, { ...env, AUDIT_COLLECT_CACHE: cache }));
         if (variant.freshCache) rmSync(cache, { recursive: true, force: true });
       }
+      if (samples.length === 0) throw new Error('no samples to take the median of (--runs must be at least 1)');
       const ms = median(samples.map((s) => s.ms));
       const mb = median(samples.map((s) => s.rssBytes)) / 2 ** 20;
       const each = samples.map((s) => `${(s.ms / 1000).toFixed(2)} s/${Math.round(s.rssBytes / 2 ** 20)} MB`).join(', ');

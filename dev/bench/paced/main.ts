@@ -1,14 +1,15 @@
 // npm run bench -- --paced: one org's API budget with pacing on. A catch-up of one rule, then a
 // backfill beside a live rule, against the simulator enforcing 50 requests a minute; prints a table
 // and writes it to docs/benchmarks.md. Figures only: nothing here asserts on time.
+import { UsageError } from '../shared/options';
 import { parseArgs } from 'node:util';
-import { parseDuration } from '../../src/model/duration';
-import { machine } from './children';
-import { mergeIntoDoc } from './doc';
-import { catchUp } from './paced-catchup';
-import { backfillBesideLive } from './paced-backfill';
-import { mergeSection, renderTable, targetLines, liveRunLines, type PacedReport } from './paced-report';
-import { startPacedServers, rulesFor } from './paced-servers';
+import { parseDuration } from '../../../src/model/duration';
+import { machine } from '../shared/children';
+import { mergeIntoDoc } from '../shared/doc';
+import { catchUp } from './catchup';
+import { backfillBesideLive } from './backfill';
+import { mergeSection, renderTable, targetLines, liveRunLines, type PacedReport } from './report';
+import { startPacedServers, rulesFor } from './servers';
 
 const HELP = `Usage: npm run bench -- --paced [options]
 
@@ -31,8 +32,6 @@ Options:
                       (default $AUDIT_COLLECT_BENCH_PORT_OFFSET or 0)
   --no-write          print the table without writing docs/benchmarks.md
   -h, --help          this text`;
-
-class UsageError extends Error {}
 
 export interface PacedOptions {
   events: number;

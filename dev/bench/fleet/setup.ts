@@ -3,10 +3,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunningServer } from '../infra/servers';
-import { DEMO_ORG_ID, fleetOrgId } from '../simulator/cli';
-import { ROOT, startChild, stopChild, tsNode } from './children';
-import { Stops, benchPorts, createBucket, startServers, startWorkerProcess, workerEnv } from './world';
+import type { RunningServer } from '../../infra/servers';
+import { DEMO_ORG_ID, fleetOrgId } from '../../simulator/cli';
+import { ROOT, startChild, stopChild, tsNode } from '../shared/children';
+import { Stops, benchPorts, createBucket, startServers, startWorkerProcess, workerEnv } from '../shared/world';
 
 // A value only the local simulator accepts; it never leaves this machine.
 const SIM_API_KEY = 'fleet-simulator-key';

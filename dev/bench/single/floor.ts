@@ -2,15 +2,15 @@
 // next object read while the last uploads) in one process, with no Temporal and no checkpoint.
 // Run as its own process by the benchmark; prints one JSON line with what it did and its own CPU
 // time and peak memory.
-import { startPosition } from '../../src/model/position';
-import { collectObjects } from '../../src/pipeline/objects';
-import { createAtlassianClient } from '../../src/atlassian/client';
-import { createPacer } from '../../src/atlassian/pacer';
-import { createS3Client, createS3Store } from '../../src/storage/s3';
-import { createZstd } from '../../src/pipeline/zstd';
+import { startPosition } from '../../../src/model/position';
+import { collectObjects } from '../../../src/pipeline/objects';
+import { createAtlassianClient } from '../../../src/atlassian/client';
+import { createPacer } from '../../../src/atlassian/pacer';
+import { createS3Client, createS3Store } from '../../../src/storage/s3';
+import { createZstd } from '../../../src/pipeline/zstd';
 import { readFileSync } from 'node:fs';
-import { parseStatusPeakRss } from './proc';
-import type { ConnectionSpec } from '../../src/model/types';
+import { parseStatusPeakRss } from '../shared/proc';
+import type { ConnectionSpec } from '../../../src/model/types';
 
 export interface FloorInput {
   connection: ConnectionSpec;

@@ -2,9 +2,9 @@
 // run their rules, then every run started in the window read back from Temporal.
 import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
-import { currentRss, sampleProcess } from './proc';
-import { percentile, readRuns } from './fleet-runs';
-import { serverHeartbeats } from './fleet-setup';
+import { currentRss, sampleProcess } from '../shared/proc';
+import { percentile, readRuns } from './runs';
+import { serverHeartbeats } from './setup';
 
 export interface WindowFigures {
   label: string;

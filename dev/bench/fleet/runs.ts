@@ -1,9 +1,8 @@
 // What the fleet benchmark reads from each run's Temporal history: when the schedule meant it to
 // start, when a worker first picked it up, how long it took, and what it costs in history events
 // and Temporal Cloud billable actions.
-import type { Client, WorkflowHandle } from '@temporalio/client';
-
-type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+import type { HistoryEvent } from '../shared/history';
+import type { Client } from '@temporalio/client';
 
 // temporal.api.enums.v1.EventType values.
 const T = {
