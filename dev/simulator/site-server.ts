@@ -149,8 +149,6 @@ async function startSite(params: {
     logs[entry.product] = log;
     accounts[entry.product] = { email: entry.email, admin: new Set(entry.apiTokens), nonAdmin: new Set(entry.nonAdminTokens ?? []) };
   });
-  const startError = siteSettingsError({ ...options });
-  if (startError) throw new Error(`site simulator: ${startError}`);
   let settings = withSiteSettings(SITE_DEFAULTS, { ...options });
   const revoked = new Set<string>();
   let faults: SiteFault[] = [];
@@ -319,6 +317,8 @@ async function startSite(params: {
 }
 
 export async function startSiteSimulator(options: SiteSimulatorOptions): Promise<SiteSimulator> {
+  const settingsError = siteSettingsError({ ...options });
+  if (settingsError) throw new Error(`site simulator: ${settingsError}`);
   const seed = options.seed ?? 42;
   const now = options.now ?? Date.now;
   const bySite = new Map<string, SimSite[]>();
