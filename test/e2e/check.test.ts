@@ -128,6 +128,7 @@ test('a working set-up passes every check, one ✓ line each, and leaves no prob
     "✓ connection 'acme' events-stream",
     "✓ connection 'acme' API key expiry",
     `✓ bucket ${BUCKET} s3:PutObject`,
+    `✓ bucket ${BUCKET} conditional writes`,
     `✓ bucket ${BUCKET} s3:GetObject`,
     `✓ bucket ${BUCKET} s3:ListBucket`,
     `✓ bucket ${BUCKET} s3:DeleteObject`,
@@ -148,7 +149,7 @@ test('--json gives the list of checks', async () => {
   expect(code).toBe(0);
   const report = JSON.parse(stdout) as { ok: boolean; checks: Array<{ name: string; status: string; message: string }> };
   expect(report.ok).toBe(true);
-  expect(report.checks).toHaveLength(10);
+  expect(report.checks).toHaveLength(11);
   expect(report.checks.every((c) => c.status === 'pass')).toBe(true);
   expect(report.checks[0]).toEqual({ name: "connection 'acme' events-stream", status: 'pass', message: expect.stringContaining(ORG) });
 });

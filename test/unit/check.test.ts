@@ -185,9 +185,12 @@ describe('checkBucket', () => {
       'GetObjectCommand',
       'ListObjectsV2Command',
       'DeleteObjectCommand',
+      'DeleteObjectCommand',
     ]);
     expect(sent[0]!.key).toBe(`${PROBE_PREFIX}p1.txt`);
     expect(sent[1]!.key).toBe(`${PROBE_PREFIX}conditional-writes.txt`);
+    // Both probes are removed: check leaves nothing behind.
+    expect(sent.slice(-2).map((s) => s.key)).toEqual([`${PROBE_PREFIX}p1.txt`, `${PROBE_PREFIX}conditional-writes.txt`]);
   });
 
   test('a server that ignores If-None-Match fails the check, naming the setting that accepts it', async () => {
