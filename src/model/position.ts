@@ -62,13 +62,17 @@ export function samePlace(a: StreamPosition, b: StreamPosition): boolean {
   return a.atMs === b.atMs && a.idsAtMs.length === b.idsAtMs.length && a.idsAtMs.every((id) => b.idsAtMs.includes(id));
 }
 
-/** A position as state from before content positions held it: `{cursor}` or `{fromMs}`. */
+/**
+ * A position as versions before 0.2.0 kept it: `{cursor}` or `{fromMs}`. Delete this (and the
+ * branch of normalizeState that reads it) once every rule has completed a run on 0.2.0 or later:
+ * its result and checkpoint are then in today's shape.
+ */
 type LegacyPosition = { cursor: string } | { fromMs: number; toMs?: number };
 
 /**
  * A state read from a previous run's result or a checkpoint, in today's shape and nothing more
  * (a run's result also carries its summary and health). States written
- * before positions were kept by content carry a bare cursor or `from`: the cursor is kept and
+ * before 0.2.0, when positions were not kept by content, carry a bare cursor or `from`: the cursor is kept and
  * `atMs` is the last processedAt (the IDs at that millisecond were not recorded, so a read from
  * `atMs` after such a cursor expires may write those few events again).
  */

@@ -65,7 +65,10 @@ export function moved(batch: BatchResult, from: CollectState): boolean {
   return batch.objects > 0 || comparePositions(batch.state.position, from.position) !== 0;
 }
 
-/** A batch result from a worker of before positions by content (a rolling upgrade): its old fields. */
+/**
+ * A batch result from a worker older than 0.2.0 (a rolling upgrade): its old fields. Delete once no
+ * worker older than 0.2.0 runs (after the upgrade has rolled out).
+ */
 interface LegacyBatchResult {
   nextPosition: unknown;
   events: number;

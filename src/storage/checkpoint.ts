@@ -91,6 +91,7 @@ export async function readCheckpoint(params: { store: ObjectStore; rule: RuleSpe
     );
   }
   // Checkpoints from before 0.2.0 name no destination: they are taken as this rule's, and the next write names it.
+  // Drop the `undefined` case once every rule has written a checkpoint on 0.2.0 or later.
   if (checkpoint.prefix !== undefined && (checkpoint.prefix !== rule.destination.prefix || checkpoint.bucket !== bucket)) {
     throw configFailure(
       `${where} records the position of rule ${rule.id} writing to s3://${checkpoint.bucket}/${checkpoint.prefix}, not s3://${bucket}/${rule.destination.prefix}: ` +
@@ -116,7 +117,7 @@ function isState(value: Partial<Checkpoint>): value is Checkpoint {
   );
 }
 
-/** Today's `{atMs, idsAtMs, cursor}`, or a checkpoint's from before: `{cursor}` or `{fromMs}`. */
+/** Today's `{atMs, idsAtMs, cursor}`, or a checkpoint's from before 0.2.0: `{cursor}` or `{fromMs}` (see LegacyPosition). */
 function isPosition(value: unknown): boolean {
   const p = value as { atMs?: unknown; idsAtMs?: unknown; cursor?: unknown; fromMs?: unknown } | null;
   if (typeof p !== 'object' || p === null) return false;

@@ -57,8 +57,10 @@ export async function collectWorkflow(input: CollectInput): Promise<CollectResul
   const { collectBatch } = batchActivities((rule.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT) as Duration);
   const { lastResult, lastFailure } = workflowInfo();
   const notices = createNotices({ rule, previous: previousNotice({ lastResult, lastFailure }) });
-  // Asked only where a notice changes the commands, so that runs from before notices replay
-  // unchanged and a run that has nothing to announce records no patch marker.
+  // Asked only where a notice changes the commands, so that runs started before the patch
+  // `notify-v1` replay unchanged and a run that has nothing to announce records no patch marker.
+  // Becomes deprecatePatch('notify-v1') once no run started without it can be in flight (runs last
+  // minutes: one release after 0.2.0), and is kept: a run with no notice must record no marker.
   const noticesOn = () => patched('notify-v1');
   let watched = false;
   // Activities only fail for good on needs-a-human errors: pause the rule with the reason, then fail the run.

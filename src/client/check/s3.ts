@@ -89,8 +89,7 @@ export async function checkBucket(params: { s3: S3Client; bucket: string; probeI
     // The conditional-writes probe too (the worker writes it again once, if it finds it gone).
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: PROBE_KEY })).catch(() => undefined);
     results.push(pass(name('s3:DeleteObject'), put.ok ? 'removed the probe' : 'allowed'));
-  }
-  else if (remove.denied) {
+  } else if (remove.denied) {
     // The worker never deletes: only check needs this, to clean up after itself.
     const leftover = put.ok ? `, or delete s3://${bucket}/${key} by hand` : '';
     results.push(
