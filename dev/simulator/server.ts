@@ -1,6 +1,7 @@
 // An HTTP simulator of the Atlassian Organizations API's audit-log endpoints, faithful to
 // ../shared/atlassian-api.md, with a control interface under /_sim for tests and demos.
 import http from 'node:http';
+import { readJson } from './read-json';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { OrgLog, decodeCursor, encodeCursor, isVisible, visibleAtMs, type StoredEvent, type StreamCursor, type Visibility } from './store';
@@ -473,15 +474,4 @@ function settingsError(body: Record<string, unknown>): string | undefined {
   }
   if (body.cursorTtlMs !== undefined && !isWholeMs(body.cursorTtlMs)) return 'cursorTtlMs must be a whole number of milliseconds >= 0';
   return quirksError(body);
-}
-
-async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  if (chunks.length === 0) return {};
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
 }

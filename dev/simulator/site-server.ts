@@ -2,6 +2,7 @@
 // loopback port per site, so `http://127.0.0.1:PORT` stands for `https://<site>.atlassian.net`. Each
 // port also has a control interface under /_sim for tests and demos.
 import http from 'node:http';
+import { readJson } from './read-json';
 import type { AddressInfo } from 'node:net';
 import { confluenceAuditPage } from './confluence-audit';
 import { seededRandom, uuid } from './generate';
@@ -102,17 +103,6 @@ interface Account {
   email: string;
   admin: Set<string>;
   nonAdmin: Set<string>;
-}
-
-async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  if (chunks.length === 0) return {};
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
 }
 
 function send(res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}, type = 'application/json') {
