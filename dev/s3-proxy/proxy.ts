@@ -17,6 +17,12 @@ export interface S3FaultProxyOptions {
   host?: string;
   /** Called as each request is answered (upstream's status or the injected one). */
   onAnswered?: (request: SeenRequest) => void;
+  /**
+   * Forward conditional PutObjects (If-None-Match, If-Match) of one key one at a time, as AWS S3
+   * makes them atomic; default true. versitygw 1.7.0 checks, then writes: of 100 pairs of
+   * simultaneous conditional PUTs, 9 creates and 6 replaces both succeeded (measured here).
+   */
+  atomicConditionalWrites?: boolean;
 }
 
 export interface Hold {
@@ -127,8 +133,23 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
     params.res.end(body);
   }
 
+  // The conditional PUT of each key last forwarded, which the next one of that key waits for.
+  const inTurn = new Map<string, Promise<unknown>>();
+
+  /** `forward`, one conditional PUT of a key at a time (see atomicConditionalWrites). */
+  function forward(params: Parameters<typeof send>[0]): Promise<number> {
+    const { request } = params;
+    const conditional = request.putObject && (request.ifNoneMatch !== undefined || request.ifMatch !== undefined);
+    if (!conditional || options.atomicConditionalWrites === false) return send(params);
+    const id = `${request.bucket}/${request.key}`;
+    const answered = (inTurn.get(id) ?? Promise.resolve()).then(() => send(params));
+    inTurn.set(id, answered);
+    void answered.finally(() => inTurn.get(id) === answered && inTurn.delete(id));
+    return answered;
+  }
+
   /** Sends the request upstream and its answer back, if the client is still there; resolves with upstream's status. */
-  function forward(params: {
+  function send(params: {
     req: http.IncomingMessage;
     res: http.ServerResponse;
     request: SeenRequest;

@@ -56,7 +56,7 @@ async function newSim(events: number, options: Partial<SimulatorOptions> = {}): 
   return sim;
 }
 
-async function applyRule(ruleId: string, sim: Simulator): Promise<void> {
+async function applyRule(ruleId: string, sim: Simulator, heartbeatTimeout = '5s'): Promise<void> {
   const file = writeRulesFile(
     {
       connections: [{ name: 'writers', orgId: ORG, apiKey: 'env:ATLASSIAN_WRITERS_API_KEY', baseUrl: sim.url }],
@@ -68,7 +68,7 @@ async function applyRule(ruleId: string, sim: Simulator): Promise<void> {
           prefix: `${ruleId}/`,
           interval: '1h',
           startFrom: '7d',
-          heartbeatTimeout: '5s',
+          heartbeatTimeout,
         },
       ],
     },
@@ -145,9 +145,16 @@ const refusedDataPuts = (ruleId: string) => proxy.puts().filter((p) => p.key.sta
 beforeAll(async () => {
   useTestEnv();
   dir = mkdtempSync(join(tmpdir(), 'audit-collect-writers-'));
+  // Conditional writes of one key forwarded one at a time, as AWS S3 makes them atomic (the
+  // proxy's default; versitygw alone lets a few racing ones through, see docs/reliability.md).
   proxy = await startS3FaultProxy({ target: TEST_ENV.AWS_ENDPOINT_URL_S3!, port: 0 });
   client = await temporalClient();
   await createBucket(BUCKET);
+});
+
+// A failed scenario must not leave its workers polling: the next one would meet them.
+afterEach(async () => {
+  await stopAll(...workers.map((w) => () => (w.freeze(false), w.kill())));
 });
 
 afterAll(async () => {
@@ -176,14 +183,14 @@ test("two writers at once (the run a deleted schedule left, beside the new sched
 
 test('a worker frozen past the heartbeat timeout mid-upload while another takes over, then thawed: its late upload changes nothing', async () => {
   const sim = await newSim(2_000);
-  await applyRule('frozen', sim);
+  // A short heartbeat timeout: the frozen worker's outstanding polls take the first retries, each lost for that long.
+  await applyRule('frozen', sim, '2s');
   await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ faults: [{ kind: 'slow', delayMs: 300, count: 40 }] }) });
   const a = newWorker();
   await a.start();
+  // Hold A's third data upload at the proxy (uploads go one at a time): A has sent it, S3 has not seen it.
+  const held = proxy.hold({ method: 'PUT', key: (k) => k.startsWith('frozen/') && dataKeys('frozen') >= 2 });
   const run = runOnce('frozen');
-  // Once two objects are in S3, hold A's next data upload at the proxy: A has sent it, S3 has not seen it.
-  await until(() => dataKeys('frozen') >= 2, 'two objects written');
-  const held = proxy.hold({ method: 'PUT', key: (k) => k.startsWith('frozen/') });
   await held.reached;
   a.freeze(true);
   const b = newWorker();
@@ -273,4 +280,29 @@ test('an event readable late in the millisecond of the newest one, sorting befor
   await runOnce('same-ms');
   await expectExactlyOnce(sim, 'same-ms');
   await worker.kill();
+});
+
+test('many events in one millisecond across a kill: the retry resumes inside the millisecond, by the IDs written there', async () => {
+  const sim = await newSim(200, { cursorNonce: true });
+  await applyRule('one-ms', sim);
+  await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ faults: [{ kind: 'slow', delayMs: 200, count: 40 }] }) });
+  const a = newWorker();
+  await a.start();
+  await runOnce('one-ms');
+  await fetch(`${sim.url}/_sim/orgs/${ORG}/events`, { method: 'POST', body: JSON.stringify({ count: 450, sameMillisecond: true }) });
+  // Kill A while its third object of that millisecond is on its way to S3 (uploads go one at a time).
+  const held = proxy.hold({ method: 'PUT', key: (k) => k.startsWith('one-ms/') && dataKeys('one-ms') >= 4 });
+  const run = runOnce('one-ms');
+  await held.reached;
+  await a.kill();
+  const b = newWorker();
+  await b.start();
+  const result = await run;
+  held.release();
+  // The dead worker's upload still reaches S3, after the retry wrote that key: refused.
+  expect(await held.answered).toEqual({ status: 412 });
+  expect(result.position.idsAtMs.length).toBeGreaterThanOrEqual(450);
+  await runOnce('one-ms');
+  await expectExactlyOnce(sim, 'one-ms');
+  await b.kill();
 });

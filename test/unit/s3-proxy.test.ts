@@ -278,3 +278,46 @@ describe('fail', () => {
     expect(answer.body).toContain('<Code>InternalError</Code>');
   });
 });
+
+describe('conditional writes of one key, one at a time', () => {
+  /** An upstream that checks, waits, then writes (as versitygw's posix backend does): racing creates both succeed. */
+  async function checkThenWriteUpstream(): Promise<{ url: string; close(): Promise<void> }> {
+    const keys = new Set<string>();
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const exists = keys.has(req.url!);
+        setTimeout(() => {
+          if (req.headers['if-none-match'] === '*' && exists) {
+            res.writeHead(412);
+            return res.end();
+          }
+          keys.add(req.url!);
+          res.writeHead(200);
+          res.end();
+        }, 50);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => new Promise<void>((resolve) => (server.close(() => resolve()), server.closeAllConnections())),
+    };
+  }
+
+  test.each([
+    [true, [200, 412]],
+    [false, [200, 200]],
+  ])('atomicConditionalWrites %s: two simultaneous If-None-Match PUTs answered %j', async (atomic, statuses) => {
+    const racy = await checkThenWriteUpstream();
+    const serial = await startS3FaultProxy({ target: racy.url, port: 0, atomicConditionalWrites: atomic });
+    try {
+      const answers = await Promise.all(['a', 'b'].map((body) => put(serial, 'same-key', body, { 'If-None-Match': '*' })));
+      expect(answers.map((a) => a.status).sort()).toEqual(statuses);
+      expect(serial.successfulPutsByKey('bucket').get('same-key')).toBe(statuses.filter((s) => s === 200).length);
+    } finally {
+      await serial.close();
+      await racy.close();
+    }
+  });
+});
