@@ -3,12 +3,17 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cacheDir } from '../../src/worker/cache-dir';
+import { ensureKubernetesSchemas } from './kubernetes-schemas';
 
 export { cacheDir };
 
 export const TOOLS = {
   temporal: { module: 'github.com/temporalio/cli/cmd/temporal', version: 'v1.5.1', command: 'temporal' },
   versitygw: { module: 'github.com/versity/versitygw/cmd/versitygw', version: 'v1.7.0', command: 'versitygw' },
+  // Validates deploy/kubernetes/ against the Kubernetes schemas (kubernetes-schemas.ts), offline.
+  kubeconform: { module: 'github.com/yannh/kubeconform/cmd/kubeconform', version: 'v0.7.0', command: 'kubeconform' },
+  // Renders deploy/kubernetes/'s base and overlays, as `kubectl apply -k` would.
+  kustomize: { module: 'sigs.k8s.io/kustomize/kustomize/v5', version: 'v5.8.1', command: 'kustomize' },
 } as const;
 
 export type ToolName = keyof typeof TOOLS;
@@ -76,8 +81,11 @@ export function missingTestPackages(): string[] {
 export function setUpTests(log: (line: string) => void = console.log): void {
   ensureBinary('temporal', log);
   ensureBinary('versitygw', log);
+  ensureBinary('kubeconform', log);
+  ensureBinary('kustomize', log);
   installTestPackages(log);
   ensureDuckdb(log);
+  ensureKubernetesSchemas(log);
 }
 
 function installTestPackages(log: (line: string) => void): void {
@@ -129,6 +137,13 @@ export function requireDuckdb(): string {
   if (!existsSync(duckdbMarker()))
     throw new Error(`DuckDB ${DUCKDB.duckdb} is not installed: run 'npm run setup-tests' (npm test runs it first)`);
   return join(duckdbVenv(), 'bin', 'python');
+}
+
+/** For test files: the pinned binary's path, or an error naming the set-up step. */
+export function requireBinary(tool: ToolName): string {
+  const path = binaryPath(tool);
+  if (!existsSync(path)) throw new Error(`${tool} ${TOOLS[tool].version} is not built: run 'npm run setup-tests' (npm test runs it first)`);
+  return path;
 }
 
 /** For test files: fails, naming the set-up step, when a package the tests use is missing. */
