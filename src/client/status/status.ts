@@ -3,7 +3,7 @@ import type { Client, ScheduleDescription } from '@temporalio/client';
 import { UndecryptablePayloadError } from '../../secrets/encryption';
 import type { CollectResult, RuleSpec } from '../../model/types';
 import { judgeHealth, type LastError, type RuleHealth } from './health';
-import { checkActionDecrypts, describeOrThrow } from '../schedules/read';
+import { checkActionDecrypts, describeOrThrow, ruleSetOf } from '../schedules/read';
 import { runInfo, type RunInfo } from './runs';
 
 export interface RuleStatus {
@@ -14,6 +14,10 @@ export interface RuleStatus {
   bucket: string;
   prefix: string;
   interval: string;
+  /** The task queue the schedule starts runs on: a worker must poll it. */
+  taskQueue: string;
+  /** The rule set (see `apply --prune`) the schedule belongs to; null before rule sets. */
+  ruleSet: string | null;
   paused: boolean;
   note: string | null;
   nextRunAt: string | null;
@@ -42,6 +46,8 @@ export async function ruleStatus(params: { client: Client; ruleId: string }): Pr
   }
 }
 
+const taskQueueOf = (d: ScheduleDescription) => (d.action.type === 'startWorkflow' ? d.action.taskQueue : '');
+
 function unreadableStatus(params: { ruleId: string; d: ScheduleDescription; error: UndecryptablePayloadError }): RuleStatus {
   const { d, error } = params;
   const nowMs = Date.now();
@@ -66,6 +72,8 @@ function unreadableStatus(params: { ruleId: string; d: ScheduleDescription; erro
     bucket: memo.bucket ?? '',
     prefix: memo.prefix ?? '',
     interval: memo.interval ?? '',
+    taskQueue: taskQueueOf(d),
+    ruleSet: null,
     paused: d.state.paused,
     note: d.state.note ?? null,
     nextRunAt: d.state.paused ? null : (d.info.nextActionTimes[0]?.toISOString() ?? null),
@@ -132,6 +140,8 @@ async function readableStatus(params: { client: Client; ruleId: string; d: Sched
     bucket: rule?.destination.bucket ?? memo.bucket ?? '',
     prefix: rule?.destination.prefix ?? memo.prefix ?? '',
     interval: rule?.interval ?? memo.interval ?? '',
+    taskQueue: taskQueueOf(d),
+    ruleSet: ruleSetOf(d) ?? null,
     paused: d.state.paused,
     note: d.state.note ?? null,
     nextRunAt: d.state.paused ? null : (d.info.nextActionTimes[0]?.toISOString() ?? null),
