@@ -176,9 +176,19 @@ test('status --json reports the cursor position, last run, events and objects wr
 });
 
 test('a rule whose schedule is deleted and applied again resumes from its checkpoint', async () => {
+  const before = JSON.parse((await runCli(['status', RULE, '--json'])).stdout);
   expect((await runCli(['delete', RULE])).code).toBe(0);
   const ids = await append(50, 0);
   expect((await runCli(['apply', rulesFile])).stdout).toMatch(/created\s+acme-audit/);
+  // The new schedule has run nothing yet: status still shows the last success of the rule (issue 20).
+  const after = JSON.parse((await runCli(['status', RULE, '--json'])).stdout);
+  expect(after.health.lastSuccessAt).toBe(before.health.lastSuccessAt);
+  expect(after.lastProcessedAt).toBe(before.lastProcessedAt);
+  expect(after.health.lagSeconds).toBeGreaterThanOrEqual(before.health.lagSeconds);
+  expect(after.health.eventsLast24h).toBe(5300);
+  expect(after.totals).toEqual(before.totals);
+  const row = (await runCli(['list'])).stdout.split('\n').find((line) => line.startsWith(`${RULE} `));
+  expect(row).toContain(before.health.lastSuccessAt);
   const result = await runOnce();
   // From startFrom (7 days back) the run would have written all 5,350 events again.
   expect(result.run.events).toBe(50);
