@@ -2,11 +2,13 @@
 // `status` and `list`, the worker's Prometheus endpoint and its JSON logs, on the real Temporal dev
 // server, the real S3 server, the simulator over HTTP, and a worker run by `audit-collect worker`.
 // Then issue 18's: `delete` and `apply` never leave a rule with two live writers.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Client, ScheduleNotFoundError } from '@temporalio/client';
 import { startSimulator, type Fault, type Simulator } from '../../dev/simulator/server';
 import { openRunsQuery } from '../../src/client/schedules';
 import { scheduleId } from '../../src/model/ids';
-import { TEST_SERVERS, createBucket, runCli, temporalClient, useTestEnv } from '../helpers/servers';
+import { ROOT, TEST_SERVERS, createBucket, runCli, temporalClient, useTestEnv } from '../helpers/servers';
 import { ChildWorker } from '../helpers/child-worker';
 import { stopAll } from '../helpers/processes';
 import { writeRulesFile, type RuleParams } from '../helpers/rules-file';
@@ -140,6 +142,9 @@ test("the worker's metrics endpoint serves the SDK's metrics and the collector's
   const lastSuccessMetric = sample(text, 'audit_collect_last_success_timestamp_seconds', { rule_id: RULE })!;
   // The run records its completion just before it closes.
   expect(Math.abs(lastSuccessMetric * 1000 - lastSuccessAt)).toBeLessThan(60_000);
+  // Which build the worker runs: what `npm run build` recorded in dist/.
+  const build = JSON.parse(readFileSync(join(ROOT, 'dist', 'build-info.json'), 'utf8')) as { version: string; commit: string };
+  expect(sample(text, 'audit_collect_build_info', build)).toBe(1);
 });
 
 test('a failing rule shows the error class, the message and the pause reason; fixed and resumed, it is healthy again', async () => {

@@ -30,7 +30,7 @@ test('the image is built in a build stage and run from a last stage, both on nod
   expect(build.from).toBe('node:22-bookworm-slim');
   expect(runtime?.from).toBe('node:22-bookworm-slim');
   expect(build.lines).toContain('RUN npm ci');
-  expect(build.lines).toContain('RUN npm run build');
+  expect(build.lines).toContain('RUN AUDIT_COLLECT_BUILD_COMMIT=$REVISION npm run build');
 });
 
 test('the runtime stage has the production dependencies, dist/ and bin/, no TypeScript, and runs as node', () => {
