@@ -62,7 +62,11 @@ test('npm ci --omit=dev leaves out tsx and typescript, and bin/audit-collect run
   expect(bin).not.toMatch(/require\('tsx|\.ts'\)/);
 });
 
-test('.dockerignore keeps node_modules and a local dist/ out of the build context', () => {
+test('.dockerignore keeps node_modules, a local dist/ and .env (API keys) out of the build context', () => {
   const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
-  expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist']));
+  expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.env']));
+});
+
+test('.gitignore keeps .env, where Compose reads API keys from, out of git', () => {
+  expect(readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n')).toContain('.env');
 });
