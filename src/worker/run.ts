@@ -54,7 +54,7 @@ export async function runWorker(params: { config: WorkerConfig; say?: (line: str
     // The address may come from a profile of the config file, not TEMPORAL_ADDRESS.
     const { address } = loadTemporalConnection();
     say(
-      `worker polling task queue '${config.AUDIT_COLLECT_TASK_QUEUE}' on ${address}; ${where}; audit-collect ${build.version} (commit ${build.commit})`,
+      `worker polling task queue '${config.AUDIT_COLLECT_TASK_QUEUE}' on ${address} (audit-collect ${build.version}, commit ${build.commit}); ${where}`,
     );
     await worker.run();
     say('worker drained and stopped');

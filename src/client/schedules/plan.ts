@@ -71,13 +71,15 @@ function planRule(params: {
   // Also when the old key is gone: the action is rebuilt from the file, nothing of it is read.
   const stale = staleKeyIds(current, codec);
   if (action?.memo?.specHash === options.action.memo?.specHash && !pauseChange && !stale) return { ...base, action: 'unchanged' };
+  // Undefined when encrypted with a key this process lacks: then only what is in the clear is compared.
   const before = (action?.args?.[0] as { rule?: RuleSpec } | undefined)?.rule;
-  const changes = before ? ruleChanges({ before, after: def.spec }) : ["the schedule's rule (unreadable here)"];
+  const changes = before ? ruleChanges({ before, after: def.spec }) : [];
   if (action && action.taskQueue !== taskQueue) changes.push(`taskQueue: ${action.taskQueue} -> ${taskQueue}`);
   const currentSet = ruleSetOf(current);
-  if (currentSet !== ruleSet) changes.push(`ruleSet: ${currentSet ?? '(none)'} -> ${ruleSet}`);
+  if (before && currentSet !== ruleSet) changes.push(`ruleSet: ${currentSet ?? '(none)'} -> ${ruleSet}`);
   if (pauseChange) changes.push(`paused: ${!def.paused} -> ${def.paused}`);
-  if (changes.length === 0 && !stale) changes.push('schedule format (written by an older audit-collect)');
+  if (changes.length === 0 && !stale)
+    changes.push(before ? 'schedule format (written by an older audit-collect)' : "the schedule's rule (unreadable here)");
   return {
     ...base,
     action: 'update',
