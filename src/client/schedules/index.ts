@@ -2,7 +2,7 @@
 export { RuleNotFoundError } from './read';
 export { managedRuleIds } from './list';
 export { applyPlan, applyRules, defaultEnd, type ApplyAction, type ApplyOutcome } from './apply';
-export { planApply, type ApplyPlan, type RulePlan } from './plan';
+export { planApply, ruleChanges, type ApplyPlan, type RulePlan } from './plan';
 export { triggerRule, type TriggerOutcome } from './trigger';
 export {
   DEFAULT_OPEN_RUN_WAIT,
