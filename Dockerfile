@@ -6,9 +6,12 @@ FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
-# .dockerignore leaves out tests, docs, local state and any local dist/.
+# .dockerignore leaves out tests, docs, local state, any local dist/ and .git: the commit the build
+# records (audit-collect --version, the audit_collect_build_info metric) comes from this argument:
+#   docker build --build-arg REVISION=$(git rev-parse HEAD) .
 COPY . .
-RUN npm run build
+ARG REVISION=unknown
+RUN AUDIT_COLLECT_BUILD_COMMIT=$REVISION npm run build
 
 # The docker-compose demo's Atlassian simulator, a developer tool run with tsx from the sources
 # (docker-compose.yml builds this stage with `target: simulator`).
@@ -18,6 +21,12 @@ ENTRYPOINT ["node", "node_modules/tsx/dist/cli.mjs", "dev/simulator/cli.ts"]
 
 # The collector (the last stage, what `docker build .` makes).
 FROM node:22-bookworm-slim AS runtime
+# VERSION is package.json's version (test/unit/build-info.test.ts keeps them equal).
+ARG VERSION=0.2.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="audit-collect" \
+      org.opencontainers.image.version=$VERSION \
+      org.opencontainers.image.revision=$REVISION
 WORKDIR /app
 ENV NODE_ENV=production
 # glibc malloc: two arenas instead of one per thread (zstd and the Temporal core run on several),

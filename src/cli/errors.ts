@@ -1,5 +1,6 @@
 // Which exit code and message each error class gets: the one place errors become exit codes,
 // by class, first match wins (so a subclass goes above its parent).
+import { ServiceError, isGrpcServiceError } from '@temporalio/client';
 import { ValueError } from '@temporalio/common';
 import { SettingsError } from '../common/settings-error';
 import { UndecryptablePayloadError } from '../secrets/encryption';
@@ -63,6 +64,15 @@ export function describeError(params: { error: unknown; command?: string }): { e
   if (!(error instanceof Error)) return { exit: EXIT.failed, text: `audit-collect: ${String(error)}` };
   const match = ERROR_EXITS.find((entry) => error instanceof entry.type);
   if (match) return { exit: match.exit, text: match.say(error, params.command) };
-  const message = error.message;
-  return { exit: EXIT.failed, text: `audit-collect: ${message} (Temporal at ${temporalTarget().address})` };
+  const where = fromTemporal(error) ? ` (Temporal at ${temporalTarget().address})` : '';
+  return { exit: EXIT.failed, text: `audit-collect: ${error.message}${where}` };
+}
+
+/** An error the Temporal server (or the connection to it) gave, here or as a cause: only then is its address worth naming. */
+function fromTemporal(error: Error): boolean {
+  let e: unknown = error;
+  for (let depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) {
+    if (e instanceof ServiceError || isGrpcServiceError(e)) return true;
+  }
+  return false;
 }

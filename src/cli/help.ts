@@ -1,5 +1,6 @@
 // Help texts, generated from the commands' specs: `audit-collect --help`, `<command> --help` and
 // `help <command>` print what the parser accepts.
+import { readBuildInfo } from '../common/build-info';
 import { DEFAULT_TEMPORAL_ADDRESS, DEFAULT_TEMPORAL_NAMESPACE } from '../temporal/settings';
 import { HELP_OPTION, optionFlag, type Command, type OptionSpec } from './command';
 import { exitCodesText } from './exit-codes';
@@ -23,6 +24,12 @@ const ENVIRONMENT = `Environment:
   AUDIT_COLLECT_ENCRYPTION_KEY (32 bytes, base64), AUDIT_COLLECT_ENCRYPTION_KEY_ID and, while
   rotating, AUDIT_COLLECT_ENCRYPTION_OLD_KEYS (id:base64key,...) on the worker, the CLI and the
   codec server.`;
+
+/** `audit-collect 0.2.0 (commit 1a2b3c…)`: what `--version` prints. */
+export function versionText(): string {
+  const { version, commit } = readBuildInfo();
+  return `audit-collect ${version} (commit ${commit})`;
+}
 
 function optionLabel(name: string, spec: OptionSpec): string {
   return spec.short ? `-${spec.short}, ${optionFlag(name, spec)}` : optionFlag(name, spec);
@@ -64,6 +71,7 @@ export function topLevelHelp(commands: readonly Command[]): string {
       'Usage: audit-collect <command> [options]',
       "       audit-collect <command> --help    a command's arguments, options, examples and exit codes",
       '       audit-collect help <command>      the same',
+      '       audit-collect --version           the version and the git commit of this build',
     ].join('\n'),
     section(
       'Commands',

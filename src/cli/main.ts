@@ -5,12 +5,16 @@ import { findCommand, parseCommandLine, wantsHelp } from './command';
 import { COMMANDS } from './commands';
 import { describeError } from './errors';
 import { EXIT, type ExitCode } from './exit-codes';
-import { commandHelp, topLevelHelp } from './help';
+import { commandHelp, topLevelHelp, versionText } from './help';
 import { UsageError } from './usage-error';
 
 /** Runs the command argv names and returns its exit code; never throws. */
 export async function main(argv: string[]): Promise<ExitCode> {
   const [name] = argv;
+  if (name === '--version' || name === '-V') {
+    console.log(versionText());
+    return EXIT.ok;
+  }
   if (name === undefined || name === '--help' || name === '-h') {
     console.log(topLevelHelp(COMMANDS));
     return name === undefined ? EXIT.usage : EXIT.ok;

@@ -7,6 +7,10 @@ import { DEFAULT_SECRET_ENV_PATTERN, apiBaseUrlProblem, baseUrlProblem, parseAll
 import { RETENTION_MS, parseDuration, resolveStartFrom } from '../model/duration';
 import type { RuleSpec } from '../model/types';
 import { STATE_PREFIX } from '../model/types';
+import { overlappingDestinations } from './rules-overlap';
+
+/** The rule set of a rules file that names none (see the README: one set per rules file). */
+export const DEFAULT_RULE_SET = 'default';
 
 export const DEFAULT_BASE_URL = 'https://api.atlassian.com';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -59,6 +63,10 @@ const Destination = z
   })
   .strict();
 
+const TaskQueue = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/, 'must be a task queue name: up to 200 letters, digits, ., _, :, / or -');
+
 const Rule = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or hyphens, starting with a letter or digit'),
@@ -73,13 +81,11 @@ const Rule = z
     startFrom: z
       .string()
       .refine((v) => resolveStartFrom(v, Date.now()) !== undefined, 'must be a duration back from now such as 7d, or an ISO date')
-      .refine(
-        (v) => (resolveStartFrom(v, Date.now()) ?? Date.now()) >= Date.now() - RETENTION_MS - 60_000,
-        'must be within the 180 days Atlassian keeps',
-      )
+      // Within retention is checked by apply, and only for a rule it creates (startFromRetentionProblem).
       .refine((v) => (resolveStartFrom(v, Date.now()) ?? 0) <= Date.now(), 'must not be in the future')
       .default('7d'),
     paused: z.boolean().default(false),
+    taskQueue: TaskQueue.optional(),
     heartbeatTimeout: z
       .string()
       .refine((v) => parseDuration(v) !== undefined, 'must be a duration such as 30s')
@@ -98,6 +104,11 @@ const Rule = z
 
 const RulesFile = z
   .object({
+    ruleSet: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or hyphens, starting with a letter or digit')
+      .default(DEFAULT_RULE_SET),
+    taskQueue: TaskQueue.optional(),
     connections: z.array(Connection).min(1, 'must list at least one connection'),
     rules: z.array(Rule).min(1, 'must list at least one rule'),
   })
@@ -127,6 +138,14 @@ const RulesFile = z
 export interface RuleDefinition {
   spec: RuleSpec;
   paused: boolean;
+  /** The task queue its runs go to, if the file names one (the rule's own, else the file's). */
+  taskQueue?: string;
+}
+
+/** A whole rules file: its rule set (the schedules `apply --prune` may delete) and its rules. */
+export interface RulesFileDefinition {
+  ruleSet: string;
+  rules: RuleDefinition[];
 }
 
 export class RulesError extends Error {
@@ -147,6 +166,11 @@ function pathText(path: PropertyKey[]): string {
 
 /** Parses and validates rules-file text; throws RulesError naming every bad field. */
 export function parseRules(text: string, file = 'rules file'): RuleDefinition[] {
+  return parseRulesFile(text, file).rules;
+}
+
+/** Parses and validates rules-file text, rule set included; throws RulesError naming every bad field. */
+export function parseRulesFile(text: string, file = 'rules file'): RulesFileDefinition {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0)
     throw new RulesError(
@@ -164,7 +188,7 @@ export function parseRules(text: string, file = 'rules file'): RuleDefinition[] 
     );
   }
   const connections = new Map(parsed.data.connections.map((c) => [c.name, c]));
-  return parsed.data.rules.map((rule) => {
+  const rules = parsed.data.rules.map((rule): RuleDefinition => {
     const c = connections.get(rule.connection)!;
     const spec: RuleSpec = {
       id: rule.id,
@@ -182,8 +206,24 @@ export function parseRules(text: string, file = 'rules file'): RuleDefinition[] 
     if (rule.heartbeatTimeout) spec.heartbeatTimeout = rule.heartbeatTimeout;
     if (rule.warnNoDataAfter) spec.warnNoDataAfter = rule.warnNoDataAfter;
     if (c.expiresAt) spec.connection.apiKeyExpiresAt = new Date(c.expiresAt).toISOString();
-    return { spec, paused: rule.paused };
+    const taskQueue = rule.taskQueue ?? parsed.data.taskQueue;
+    return { spec, paused: rule.paused, ...(taskQueue !== undefined && { taskQueue }) };
   });
+  const overlaps = overlappingDestinations(rules);
+  if (overlaps.length > 0) throw new RulesError(file, overlaps);
+  return { ruleSet: parsed.data.ruleSet, rules };
+}
+
+/**
+ * A rule whose schedule does not exist yet starts at its startFrom, which must be within the 180
+ * days Atlassian keeps. Checked only then: an existing rule resumes from its runs and checkpoint,
+ * so a file with an ISO date stays appliable after the date leaves the window.
+ */
+export function startFromRetentionProblem(params: { def: RuleDefinition; index: number; nowMs: number }): string | undefined {
+  const { startFrom } = params.def.spec;
+  const at = resolveStartFrom(startFrom, params.nowMs);
+  if (at === undefined || at >= params.nowMs - RETENTION_MS - 60_000) return undefined;
+  return `rules[${params.index}].startFrom: must be within the 180 days Atlassian keeps (${startFrom}; checked for a rule whose schedule does not exist yet)`;
 }
 
 /**
@@ -249,11 +289,15 @@ function envPattern(env: NodeJS.ProcessEnv): RegExp {
 }
 
 export function loadRules(file: string): RuleDefinition[] {
+  return loadRulesFile(file).rules;
+}
+
+export function loadRulesFile(file: string): RulesFileDefinition {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new RulesError(file, [`cannot read the file (${(error as { code?: string }).code ?? 'error'})`]);
   }
-  return parseRules(text, file);
+  return parseRulesFile(text, file);
 }

@@ -20,6 +20,13 @@ const KEY_VAR = 'AUDIT_COLLECT_ENCRYPTION_KEY';
 const KEY_ID_VAR = 'AUDIT_COLLECT_ENCRYPTION_KEY_ID';
 const OLD_KEYS_VAR = 'AUDIT_COLLECT_ENCRYPTION_OLD_KEYS';
 const DEFAULT_KEY_ID = 'default';
+
+/** The variables this module reads, for the configuration reference (docs/configuration.md). */
+export const ENCRYPTION_VARIABLES = [
+  { name: KEY_VAR, description: 'turns payload encryption on: the current AES-256-GCM key, 32 bytes in base64' },
+  { name: KEY_ID_VAR, default: DEFAULT_KEY_ID, description: 'the id payloads encrypted with the current key carry' },
+  { name: OLD_KEYS_VAR, description: 'while rotating: earlier keys to decrypt with, id:base64key,...' },
+] as const;
 /** Longer "ids" are not echoed in errors: a reversed entry (key:id) would put the key there. */
 const MAX_SHOWN_ID_LENGTH = 40;
 

@@ -158,7 +158,9 @@ export function classifyS3Error(params: {
     );
 
   if (human) return fail(human);
-  if (status === undefined && message !== undefined && /^Region is missing$/i.test(message)) return fail(NO_REGION);
+  // Unset, or set but empty (AWS_REGION= in an env file), both before any request.
+  if (status === undefined && message !== undefined && /^Region is missing$|^Region not accepted: region="" /i.test(message))
+    return fail(NO_REGION);
   const host = unresolvedHost(error);
   const lastAttempt = attempt !== undefined && attempt >= S3_REFUSED_ATTEMPTS;
   if (host) {

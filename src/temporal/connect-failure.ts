@@ -1,6 +1,7 @@
 // Turns a failed connection to Temporal into one message that names the setting to fix: the
 // server's refusal of the credentials, or else where a probe of the server finds the connection
 // breaks. No message carries an API key or a private key.
+import { x509Version } from './cert-version';
 import { probeServer, type Probe } from './probe';
 import { settingName, tlsConfig, type Setting, type TemporalConnectionSettings } from './settings';
 
@@ -15,6 +16,7 @@ export type TemporalConnectionProblem =
   | 'api-key-rejected'
   | 'auth-required'
   | 'client-identity-refused'
+  | 'certificate-version'
   | 'other';
 
 /** Connecting failed; the message says why and what to set. */
@@ -74,6 +76,23 @@ export async function explainConnectFailure(params: {
     return fail(
       'auth-required',
       `the server requires credentials (${detail}): set ${name('apiKey')}, or ${name('clientCert')} and ${name('clientKey')} for mTLS`,
+    );
+  }
+
+  // The worker's TLS library (rustls) takes only X.509 v3 certificates; OpenSSL makes and accepts v1 ones.
+  if (/UnsupportedCertVersion/.test(text)) {
+    const advice =
+      'the worker accepts only X.509 v3 certificates: issue it again as v3 (openssl x509 -req ... -extfile with its extensions, e.g. basicConstraints=CA:FALSE)';
+    const clientCert = tlsConfig(settings)?.clientCertPair?.crt;
+    if (clientCert && x509Version(clientCert) === 1) {
+      return fail(
+        'certificate-version',
+        `the client certificate (${name('clientCert')}) is an X.509 v1 certificate (UnsupportedCertVersion): ${advice}`,
+      );
+    }
+    return fail(
+      'certificate-version',
+      `a certificate of the server's chain (or the CA in ${name('serverCa')}) is an X.509 v1 certificate (UnsupportedCertVersion): ${advice}`,
     );
   }
 

@@ -7,6 +7,8 @@ import { loadTemporalConnection } from '../temporal/load-settings';
 import { SettingsError } from '../common/settings-error';
 import { type WorkerConfig } from './config';
 import { withLag } from './lag-metric';
+import { buildInfoMetricText } from './build-info-metric';
+import { readBuildInfo } from '../common/build-info';
 import { ListenError, startOpsServer, type OpsServer } from './ops-server';
 import { createReadiness } from './readiness';
 import { installTelemetry } from './telemetry';
@@ -22,6 +24,7 @@ export async function runWorker(params: { config: WorkerConfig; say?: (line: str
   const say = params.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { scrapeCore } = await installTelemetry({ config });
   const metrics = createCollectorMetrics({ meter: Runtime.instance().metricMeter });
+  const build = readBuildInfo();
   let worker: Worker | undefined;
   let stopRequested = false;
 
@@ -41,14 +44,18 @@ export async function runWorker(params: { config: WorkerConfig; say?: (line: str
     ops = await startOps({
       config,
       worker: () => worker,
-      scrape: scrapeCore && (async () => withLag({ core: await scrapeCore(), samples: metrics.lag({ nowMs: Date.now() }) })),
+      scrape:
+        scrapeCore &&
+        (async () => withLag({ core: await scrapeCore(), samples: metrics.lag({ nowMs: Date.now() }) }) + buildInfoMetricText(build)),
     });
     worker = await createCollectorWorker({ config, metrics });
     if (stopRequested) return 0;
     const where = ops ? `/metrics, /healthz and /readyz at http://${config.AUDIT_COLLECT_METRICS_ADDRESS}` : 'metrics off';
     // The address may come from a profile of the config file, not TEMPORAL_ADDRESS.
     const { address } = loadTemporalConnection();
-    say(`worker polling task queue '${config.AUDIT_COLLECT_TASK_QUEUE}' on ${address}; ${where}`);
+    say(
+      `worker polling task queue '${config.AUDIT_COLLECT_TASK_QUEUE}' on ${address} (audit-collect ${build.version}, commit ${build.commit}); ${where}`,
+    );
     await worker.run();
     say('worker drained and stopped');
     return 0;

@@ -12,6 +12,7 @@ import { msToTs } from '@temporalio/common';
 import { binaryPath } from '../../dev/infra/binaries';
 import { startSimulator, type SimOrg, type Simulator } from '../../dev/simulator/server';
 import { scheduleId } from '../../src/model/ids';
+import { PROBE_KEY } from '../../src/storage/conditional-writes';
 import { stopAll, stopProcess } from '../helpers/processes';
 import { writeRulesFile, type ConnectionParams } from '../helpers/rules-file';
 import { DAY_MS, TEST_SERVERS, createBucket, listKeys, runCli, startWorker, temporalClient, useTestEnv } from '../helpers/servers';
@@ -31,8 +32,9 @@ let client: Client;
 let worker: { stop(): Promise<void> };
 let readOnlyS3: { child: ChildProcess; url: string };
 
-function rulesFile(params: { connection?: Partial<ConnectionParams>; bucket?: string; paused?: boolean } = {}): string {
+function rulesFile(params: { connection?: Partial<ConnectionParams>; bucket?: string; paused?: boolean; taskQueue?: string } = {}): string {
   return writeRulesFile({
+    taskQueue: params.taskQueue,
     connections: [{ name: 'acme', orgId: ORG, apiKey: 'env:ATLASSIAN_CHECK_KEY', baseUrl: sim.url, ...params.connection }],
     rules: [
       { id: RULE, connection: 'acme', bucket: params.bucket ?? BUCKET, prefix: 'atlassian/audit/', interval: '1h', paused: params.paused },
@@ -141,7 +143,8 @@ test('a working set-up passes every check, one ✓ line each, and leaves no prob
   expect(stdout.trim().split('\n').at(-1)).toBe('All checks passed.');
   expect(code).toBe(0);
   expect(stdout).not.toContain(API_KEY);
-  expect(await listKeys(BUCKET, '_audit-collect/probe/')).toEqual([]);
+  // The random probe is removed; the conditional-writes probe keeps its one fixed key, as the worker's does.
+  expect(await listKeys(BUCKET, '_audit-collect/probe/')).toEqual([PROBE_KEY]);
 });
 
 test('--json gives the list of checks', async () => {
@@ -160,6 +163,8 @@ interface BrokenCase {
   env?: Record<string, string>;
   /** The start of the ✗ line it must print. */
   line: string;
+  /** What else the ✗ line must say, e.g. the SDK's own message. */
+  extra?: RegExp;
   /** Other ✗ lines the same cause brings. */
   alsoFailing?: number;
 }
@@ -204,15 +209,41 @@ describe('each broken piece fails its own line and exits 1', () => {
       line: '✗ Temporal namespace: namespace check-no-such-namespace does not exist on',
     },
     {
+      case: "no AWS region: the fix, and the SDK's message",
+      // Node leaves out an undefined variable: AWS_REGION unset.
+      env: { AWS_REGION: undefined as unknown as string },
+      line: `✗ bucket ${BUCKET}: S3 bucket ${BUCKET}: no AWS region is set on the worker. Set AWS_REGION`,
+      extra: /\(Error writing _audit-collect\/probe\/\S+: Region is missing\)/,
+    },
+    {
+      case: 'an empty AWS_REGION (AWS_REGION= in an env file) reads as none',
+      env: { AWS_REGION: '' },
+      line: `✗ bucket ${BUCKET}: S3 bucket ${BUCKET}: no AWS region is set on the worker. Set AWS_REGION`,
+      extra: /Region not accepted: region="" is not a valid hostname component/,
+    },
+    {
+      case: "an S3 endpoint nothing listens on: the system error's code and message",
+      env: { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1' },
+      line: `✗ bucket ${BUCKET}: S3 bucket ${BUCKET}: ECONNREFUSED writing _audit-collect/probe/`,
+      extra: /: connect ECONNREFUSED 127\.0\.0\.1:1; retrying|: connect ECONNREFUSED 127\.0\.0\.1:1$/,
+    },
+    {
+      case: "no worker polling the rules file's task queue",
+      rules: () => rulesFile({ taskQueue: 'check-nobody-polls-file' }),
+      line: '✗ Temporal workflow task queue: no worker is polling check-nobody-polls-file for workflow tasks in namespace default',
+      alsoFailing: 1,
+    },
+    {
       case: 'no worker polling the task queue',
       env: { AUDIT_COLLECT_TASK_QUEUE: 'check-nobody-polls' },
       line: '✗ Temporal workflow task queue: no worker is polling check-nobody-polls for workflow tasks in namespace default: start one (audit-collect worker)',
       alsoFailing: 1,
     },
-  ])('$case', async ({ rules, env, line, alsoFailing }) => {
+  ])('$case', async ({ rules, env, line, extra, alsoFailing }) => {
     const { code, stdout, stderr } = await runCli(['check', (rules ?? rulesFile)()], env);
     expect(stderr).toBe('');
     expect(failed(stdout)).toContainEqual(expect.stringContaining(line));
+    if (extra) expect(failed(stdout)).toContainEqual(expect.stringMatching(extra));
     expect(failed(stdout)).toHaveLength(1 + (alsoFailing ?? 0));
     expect(code).toBe(1);
   });

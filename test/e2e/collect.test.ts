@@ -176,9 +176,19 @@ test('status --json reports the cursor position, last run, events and objects wr
 });
 
 test('a rule whose schedule is deleted and applied again resumes from its checkpoint', async () => {
+  const before = JSON.parse((await runCli(['status', RULE, '--json'])).stdout);
   expect((await runCli(['delete', RULE])).code).toBe(0);
   const ids = await append(50, 0);
   expect((await runCli(['apply', rulesFile])).stdout).toMatch(/created\s+acme-audit/);
+  // The new schedule has run nothing yet: status still shows the last success of the rule (issue 20).
+  const after = JSON.parse((await runCli(['status', RULE, '--json'])).stdout);
+  expect(after.health.lastSuccessAt).toBe(before.health.lastSuccessAt);
+  expect(after.lastProcessedAt).toBe(before.lastProcessedAt);
+  expect(after.health.lagSeconds).toBeGreaterThanOrEqual(before.health.lagSeconds);
+  expect(after.health.eventsLast24h).toBe(5300);
+  expect(after.totals).toEqual(before.totals);
+  const row = (await runCli(['list'])).stdout.split('\n').find((line) => line.startsWith(`${RULE} `));
+  expect(row).toContain(before.health.lastSuccessAt);
   const result = await runOnce();
   // From startFrom (7 days back) the run would have written all 5,350 events again.
   expect(result.run.events).toBe(50);
@@ -208,7 +218,6 @@ test('a rules file with errors names each bad field, exits non-zero and touches 
     'rules[0].destination.prefix',
     'rules[0].interval',
     'rules[1].connection',
-    'rules[1].startFrom',
   ]) {
     expect(stderr).toContain(field);
   }
@@ -218,6 +227,64 @@ test('a rules file with errors names each bad field, exits non-zero and touches 
   const ids: string[] = [];
   for await (const s of client.schedule.list()) ids.push(s.scheduleId);
   expect(ids).not.toContain('audit-collect-second-rule');
+});
+
+describe('apply with a startFrom beyond the 180 days Atlassian keeps (issue 20)', () => {
+  const longAgo = new Date(Date.now() - 200 * 86_400_000).toISOString().slice(0, 10);
+  const rule = {
+    id: RULE,
+    displayName: 'my-org-atlassian-audit',
+    connection: 'acme',
+    bucket: BUCKET,
+    prefix: DEFAULT_PREFIX,
+    interval: '1h',
+  };
+  const connections = () => [{ name: 'acme', orgId: ORG, apiKey: 'env:ATLASSIAN_TEST_API_KEY', baseUrl: sim.url }];
+  const lastUpdated = async () => (await client.schedule.getHandle(scheduleId(RULE)).describe()).info.lastUpdatedAt;
+
+  test('a new rule is refused, naming the field, and nothing else in the file is applied', async () => {
+    const before = await lastUpdated();
+    const file = writeRulesFile(
+      {
+        connections: connections(),
+        rules: [
+          { ...rule, startFrom: longAgo },
+          { id: 'too-old-rule', connection: 'acme', bucket: BUCKET, prefix: 'too-old/', startFrom: longAgo },
+        ],
+      },
+      join(dir, 'too-old.yaml'),
+    );
+    const { code, stderr, stdout } = await runCli(['apply', file]);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toContain(`rules[1].startFrom: must be within the 180 days Atlassian keeps (${longAgo};`);
+    expect(stderr).not.toContain('rules[0]');
+    expect(stderr).toContain('No schedule was changed.');
+    expect(await lastUpdated()).toEqual(before);
+    await expect(client.schedule.getHandle(scheduleId('too-old-rule')).describe()).rejects.toThrow(/not found/i);
+  });
+
+  test('--dry-run prints the change per rule and changes nothing', async () => {
+    const before = await lastUpdated();
+    const file = writeRulesFile({ connections: connections(), rules: [{ ...rule, startFrom: longAgo }] }, join(dir, 'old-start.yaml'));
+    const text = await runCli(['apply', file, '--dry-run']);
+    expect(text).toEqual({ code: 0, stderr: '', stdout: `would update  ${RULE}: startFrom: 7d -> ${longAgo}\n` });
+    const json = await runCli(['apply', file, '--dry-run', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual([
+      { ruleId: RULE, action: 'update', taskQueue: 'audit-collect', ruleSet: 'default', changes: [`startFrom: 7d -> ${longAgo}`] },
+    ]);
+    const unchanged = await runCli(['apply', rulesFile, '--dry-run']);
+    expect(unchanged.stdout).toBe(`unchanged     ${RULE}\n`);
+    expect(await lastUpdated()).toEqual(before);
+  });
+
+  test('an existing rule is applied: its runs go on from their position, not from startFrom', async () => {
+    const file = writeRulesFile({ connections: connections(), rules: [{ ...rule, startFrom: longAgo }] }, join(dir, 'old-start.yaml'));
+    const { code, stdout, stderr } = await runCli(['apply', file]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toBe(`updated   ${RULE}: startFrom: 7d -> ${longAgo}\n`);
+    expect((await runOnce()).run.events).toBe(0);
+    expect((await runCli(['apply', rulesFile])).stdout).toBe(`updated   ${RULE}: startFrom: ${longAgo} -> 7d\n`);
+  });
 });
 
 test('the API key and the S3 secret key appear in no workflow history, result or object', async () => {

@@ -2,14 +2,16 @@
 // `status` and `list`, the worker's Prometheus endpoint and its JSON logs, on the real Temporal dev
 // server, the real S3 server, the simulator over HTTP, and a worker run by `audit-collect worker`.
 // Then issue 18's: `delete` and `apply` never leave a rule with two live writers.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Client, ScheduleNotFoundError } from '@temporalio/client';
 import { startSimulator, type Fault, type Simulator } from '../../dev/simulator/server';
 import { openRunsQuery } from '../../src/client/schedules';
 import { scheduleId } from '../../src/model/ids';
-import { TEST_SERVERS, createBucket, runCli, temporalClient, useTestEnv } from '../helpers/servers';
+import { ROOT, TEST_SERVERS, createBucket, runCli, temporalClient, useTestEnv } from '../helpers/servers';
 import { ChildWorker } from '../helpers/child-worker';
 import { stopAll } from '../helpers/processes';
-import { writeRulesFile } from '../helpers/rules-file';
+import { writeRulesFile, type RuleParams } from '../helpers/rules-file';
 
 const ORG = '7a1e3c5b-2d4f-4a6b-8c9d-0e1f2a3b4c5d';
 const API_KEY = 'ops-secret-api-key-93b1f07d';
@@ -140,6 +142,9 @@ test("the worker's metrics endpoint serves the SDK's metrics and the collector's
   const lastSuccessMetric = sample(text, 'audit_collect_last_success_timestamp_seconds', { rule_id: RULE })!;
   // The run records its completion just before it closes.
   expect(Math.abs(lastSuccessMetric * 1000 - lastSuccessAt)).toBeLessThan(60_000);
+  // Which build the worker runs: what `npm run build` recorded in dist/.
+  const build = JSON.parse(readFileSync(join(ROOT, 'dist', 'build-info.json'), 'utf8')) as { version: string; commit: string };
+  expect(sample(text, 'audit_collect_build_info', build)).toBe(1);
 });
 
 test('a failing rule shows the error class, the message and the pause reason; fixed and resumed, it is healthy again', async () => {
@@ -366,5 +371,103 @@ describe('one live writer per rule: delete and apply end the open collect run fi
     expect(runs[0]!.closeTime!.getTime()).toBeLessThanOrEqual(runs[1]!.startTime.getTime());
     expect((await runCli(['delete', rule])).code).toBe(0);
     expect((await runCli(['delete', other])).code).toBe(0);
+  });
+});
+
+describe('apply cannot hurt what other rules files made (issue 20)', () => {
+  let client: Client;
+  beforeAll(async () => {
+    client = await temporalClient();
+  });
+  afterAll(() => client?.connection.close());
+
+  const connections = () => [{ name: 'ops', orgId: ORG, apiKey: 'env:ATLASSIAN_OPS_API_KEY', baseUrl: sim.url }];
+  const paused = (id: string, extra: Partial<RuleParams> = {}): RuleParams => ({
+    id,
+    connection: 'ops',
+    bucket: BUCKET,
+    prefix: `${id}/`,
+    interval: '1h',
+    paused: true,
+    ...extra,
+  });
+  const exists = (ruleId: string) =>
+    client.schedule
+      .getHandle(scheduleId(ruleId))
+      .describe()
+      .then(
+        () => true,
+        (error: unknown) => (error instanceof ScheduleNotFoundError ? false : Promise.reject(error)),
+      );
+
+  test('--prune deletes only schedules of its own rule set, and names them before deleting', async () => {
+    const setA = (...ids: string[]) =>
+      writeRulesFile({ ruleSet: 'ops-set-a', connections: connections(), rules: ids.map((id) => paused(id)) });
+    const setB = writeRulesFile({ ruleSet: 'ops-set-b', connections: connections(), rules: [paused('ops-b1')] });
+    expect((await runCli(['apply', setA('ops-a1', 'ops-a2')])).code).toBe(0);
+    expect((await runCli(['apply', setB])).code).toBe(0);
+
+    const smaller = setA('ops-a1');
+    const dry = await runCli(['apply', smaller, '--prune', '--dry-run']);
+    expect(dry.stdout).toBe('unchanged     ops-a1\nwould delete  ops-a2 (rule set ops-set-a, not in the file)\n');
+    expect(await exists('ops-a2')).toBe(true);
+
+    const pruned = await runCli(['apply', smaller, '--prune']);
+    expect(pruned.code).toBe(0);
+    expect(pruned.stderr).toBe(
+      `audit-collect apply: --prune deletes the schedules of 1 rule of rule set 'ops-set-a' that ${smaller} no longer has: ops-a2\n`,
+    );
+    expect(pruned.stdout).toBe('unchanged ops-a1\ndeleted   ops-a2\n');
+    expect(await exists('ops-a2')).toBe(false);
+    // Another rule set's schedule, and the rule set 'default' of this file's first rule, are untouched.
+    expect(await exists('ops-b1')).toBe(true);
+    expect(await exists(RULE)).toBe(true);
+    expect((await status()).ruleSet).toBe('default');
+  });
+
+  test('a rule whose schedule another rule set owns is refused, and nothing is changed', async () => {
+    const before = (await client.schedule.getHandle(scheduleId('ops-b1')).describe()).info.lastUpdatedAt;
+    const file = writeRulesFile({ ruleSet: 'ops-set-b', connections: connections(), rules: [paused('ops-b1'), paused('ops-a1')] });
+    const { code, stdout, stderr } = await runCli(['apply', file, '--prune']);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toContain("rule 'ops-a1': its schedule belongs to rule set 'ops-set-a', not 'ops-set-b'");
+    expect(stderr).toContain('No schedule was changed.');
+    expect((await client.schedule.getHandle(scheduleId('ops-b1')).describe()).info.lastUpdatedAt).toEqual(before);
+    expect((await runCli(['delete', 'ops-a1'])).code).toBe(0);
+    expect((await runCli(['delete', 'ops-b1'])).code).toBe(0);
+  });
+
+  test('the task queue comes from the rules file or --task-queue, and status shows it', async () => {
+    const queueOf = async (ruleId: string) => {
+      const d = await client.schedule.getHandle(scheduleId(ruleId)).describe();
+      return d.action.type === 'startWorkflow' ? d.action.taskQueue : undefined;
+    };
+    const named = writeRulesFile({
+      taskQueue: 'ops-queue-file',
+      connections: connections(),
+      rules: [paused('ops-q1'), paused('ops-q2', { taskQueue: 'ops-queue-rule' })],
+    });
+    expect((await runCli(['apply', named])).code).toBe(0);
+    expect([await queueOf('ops-q1'), await queueOf('ops-q2')]).toEqual(['ops-queue-file', 'ops-queue-rule']);
+    const text = await runCli(['status', 'ops-q1']);
+    expect(text.stdout).toMatch(/^task queue {2}ops-queue-file \(rule set default\)$/m);
+    expect(JSON.parse((await runCli(['status', 'ops-q2', '--json'])).stdout).taskQueue).toBe('ops-queue-rule');
+
+    const conflict = await runCli(['apply', named, '--task-queue', 'ops-queue-flag']);
+    expect(conflict.code).toBe(2);
+    expect(conflict.stderr).toContain("rule 'ops-q1': the rules file names task queue 'ops-queue-file' and --task-queue 'ops-queue-flag'");
+
+    const unnamed = writeRulesFile({ connections: connections(), rules: [paused('ops-q1'), paused('ops-q2')] });
+    const flagged = await runCli(['apply', unnamed, '--task-queue', 'ops-queue-flag']);
+    expect(flagged.stdout).toBe(
+      'updated   ops-q1: taskQueue: ops-queue-file -> ops-queue-flag\nupdated   ops-q2: taskQueue: ops-queue-rule -> ops-queue-flag\n',
+    );
+    expect(await queueOf('ops-q1')).toBe('ops-queue-flag');
+    // Neither the file nor the flag: AUDIT_COLLECT_TASK_QUEUE where apply runs, else audit-collect.
+    const fromEnv = await runCli(['apply', unnamed, '--dry-run'], { AUDIT_COLLECT_TASK_QUEUE: 'ops-queue-env' });
+    expect(fromEnv.stdout).toContain('would update  ops-q1: taskQueue: ops-queue-flag -> ops-queue-env');
+    expect((await runCli(['apply', unnamed])).stdout).toContain('updated   ops-q1: taskQueue: ops-queue-flag -> audit-collect');
+    expect((await runCli(['delete', 'ops-q1'])).code).toBe(0);
+    expect((await runCli(['delete', 'ops-q2'])).code).toBe(0);
   });
 });

@@ -26,15 +26,20 @@ export interface RuleParams {
   paused?: boolean;
   warnNoDataAfter?: string;
   heartbeatTimeout?: string;
+  taskQueue?: string;
 }
 
 export interface RulesParams {
+  ruleSet?: string;
+  taskQueue?: string;
   connections: ConnectionParams[];
   rules: RuleParams[];
 }
 
-export function rulesYaml({ connections, rules }: RulesParams): string {
+export function rulesYaml({ ruleSet, taskQueue, connections, rules }: RulesParams): string {
   return stringify({
+    ruleSet,
+    taskQueue,
     connections,
     rules: rules.map(({ id, displayName, connection, bucket, prefix, layout, ...rest }) => ({
       id,

@@ -255,7 +255,7 @@ describe('checkTemporal', () => {
     const connect = async (): Promise<never> => {
       throw new TemporalConnectionError('cannot reach Temporal at 127.0.0.1:1 (connection refused): is the server running?', 'unreachable');
     };
-    expect(await checkTemporal({ connect, address: '127.0.0.1:1', taskQueue: 'audit-collect' })).toEqual([
+    expect(await checkTemporal({ connect, address: '127.0.0.1:1', taskQueues: ['audit-collect'] })).toEqual([
       {
         name: 'Temporal connection',
         status: 'fail',

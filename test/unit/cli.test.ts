@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ServiceError } from '@temporalio/client';
 import { ValueError, defaultPayloadConverter } from '@temporalio/common';
 import { AesGcmCodec, EncryptionConfigError, UnknownEncryptionKeyError } from '../../src/secrets/encryption';
 import { SettingsError } from '../../src/common/settings-error';
@@ -171,6 +172,19 @@ describe('errors become exit codes by class', () => {
 
   test('never by message text', () => {
     expect(describeError({ error: new Error("Unknown encoding: binary/encrypted; no schedule for rule 'x'") }).exit).toBe(EXIT.failed);
+  });
+
+  test('only an error from Temporal names the Temporal address', () => {
+    const s3Refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9000'), { code: 'ECONNREFUSED' });
+    expect(describeError({ error: s3Refused }).text).toBe('audit-collect: connect ECONNREFUSED 127.0.0.1:9000');
+    const grpc = Object.assign(new Error('14 UNAVAILABLE: No connection established'), {
+      code: 14,
+      details: 'No connection established',
+      metadata: {},
+    });
+    expect(describeError({ error: grpc }).text).toMatch(/^audit-collect: 14 UNAVAILABLE: No connection established \(Temporal at .+\)$/);
+    const wrapped = new ServiceError('Failed to describe schedule', { cause: grpc });
+    expect(describeError({ error: wrapped }).text).toMatch(/^audit-collect: Failed to describe schedule \(Temporal at .+\)$/);
   });
 
   test('the messages say what to do next', () => {

@@ -30,7 +30,7 @@ test('the image is built in a build stage and run from a last stage, both on nod
   expect(build.from).toBe('node:22-bookworm-slim');
   expect(runtime?.from).toBe('node:22-bookworm-slim');
   expect(build.lines).toContain('RUN npm ci');
-  expect(build.lines).toContain('RUN npm run build');
+  expect(build.lines).toContain('RUN AUDIT_COLLECT_BUILD_COMMIT=$REVISION npm run build');
 });
 
 test('the runtime stage has the production dependencies, dist/ and bin/, no TypeScript, and runs as node', () => {
@@ -62,7 +62,11 @@ test('npm ci --omit=dev leaves out tsx and typescript, and bin/audit-collect run
   expect(bin).not.toMatch(/require\('tsx|\.ts'\)/);
 });
 
-test('.dockerignore keeps node_modules and a local dist/ out of the build context', () => {
+test('.dockerignore keeps node_modules, a local dist/ and .env (API keys) out of the build context', () => {
   const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
-  expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist']));
+  expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.env']));
+});
+
+test('.gitignore keeps .env, where Compose reads API keys from, out of git', () => {
+  expect(readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n')).toContain('.env');
 });

@@ -296,6 +296,13 @@ describe('classifyS3Error', () => {
       expect(failure.message).toContain('(Error writing a/b.json.zst: Region is missing)');
     });
 
+    it('an empty AWS_REGION (the SDK: region="" is not a valid hostname component) reads as no region, the message kept', () => {
+      const failure = s3(new Error('Region not accepted: region="" is not a valid hostname component.'));
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toMatch(/^S3 bucket audit-logs: no AWS region is set on the worker\. Set AWS_REGION/);
+      expect(failure.message).toContain('Region not accepted: region="" is not a valid hostname component.');
+    });
+
     const notFound = () =>
       Object.assign(new Error('getaddrinfo ENOTFOUND minio.internal'), {
         code: 'ENOTFOUND',

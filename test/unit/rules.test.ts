@@ -1,7 +1,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_BASE_URL, RulesError, checkApiHosts, checkSecretReferences, parseRules } from '../../src/client/rules';
+import {
+  DEFAULT_BASE_URL,
+  RulesError,
+  checkApiHosts,
+  checkSecretReferences,
+  parseRules,
+  parseRulesFile,
+  startFromRetentionProblem,
+} from '../../src/client/rules';
 
 const ORG = '4c2f5d0e-9b1a-4e57-8d3c-2f6a0b7e91c4';
 
@@ -223,10 +231,6 @@ describe('parseRules: every bad field is named', () => {
     expectProblem(file({ rule: '    interval: 5 minutes' }), 'rules[0].interval', 'must be a duration');
   });
 
-  it('a startFrom beyond 180 days', () => {
-    expectProblem(file({ rule: '    startFrom: 200d' }), 'rules[0].startFrom', '180 days');
-  });
-
   it('a startFrom in the future', () => {
     const future = new Date(Date.now() + 2 * 86_400_000).toISOString();
     expectProblem(file({ rule: `    startFrom: "${future}"` }), 'rules[0].startFrom', 'future');
@@ -257,7 +261,7 @@ describe('parseRules: every bad field is named', () => {
     const text = file({
       bucket: 'Bad_Bucket',
       prefix: '/no-trailing-slash',
-      rule: '    interval: 30s\n    startFrom: 200d\n    intervall: 5m',
+      rule: '    interval: 30s\n    startFrom: last week\n    intervall: 5m',
       extraRules: '  - id: acme-audit\n    connection: globex\n    destination: { bucket: audit-logs, prefix: x/ }',
     }).replace(ORG, 'not-a-uuid');
     const { error, problems } = problemsOf(text);
@@ -273,6 +277,92 @@ describe('parseRules: every bad field is named', () => {
     ];
     for (const path of paths) expect(problems.some((p) => p.startsWith(`${path}: `))).toBe(true);
     expect(error.message).toMatch(new RegExp(`^rules\\.yaml has ${problems.length} problems:`));
+  });
+});
+
+describe('startFrom and the 180 days Atlassian keeps (issue 20)', () => {
+  const NOW = Date.now();
+  const daysAgo = (days: number) => new Date(NOW - days * 86_400_000).toISOString().slice(0, 10);
+  const ruleFrom = (startFrom: string) => onlyRule(file({ rule: `    startFrom: "${startFrom}"` }));
+
+  it('a file whose ISO startFrom has left the window still parses: an existing rule resumes from its runs', () => {
+    expect(ruleFrom(daysAgo(200)).spec.startFrom).toBe(daysAgo(200));
+    expect(ruleFrom('200d').spec.startFrom).toBe('200d');
+  });
+
+  it('is a problem for a rule apply would create, naming the field', () => {
+    expect(startFromRetentionProblem({ def: ruleFrom(daysAgo(200)), index: 2, nowMs: NOW })).toBe(
+      `rules[2].startFrom: must be within the 180 days Atlassian keeps (${daysAgo(200)}; checked for a rule whose schedule does not exist yet)`,
+    );
+    expect(startFromRetentionProblem({ def: ruleFrom('200d'), index: 0, nowMs: NOW })).toMatch(/^rules\[0\]\.startFrom: must be within/);
+  });
+
+  it('is no problem within the window', () => {
+    expect(startFromRetentionProblem({ def: ruleFrom(daysAgo(170)), index: 0, nowMs: NOW })).toBeUndefined();
+    expect(startFromRetentionProblem({ def: ruleFrom('180d'), index: 0, nowMs: NOW })).toBeUndefined();
+  });
+});
+
+describe('overlapping destinations on one org are refused (issue 20)', () => {
+  const second = (dest: string, connection = 'acme') => `  - id: acme-copy\n    connection: ${connection}\n    destination: ${dest}`;
+  const OTHER_ORG = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+
+  it.each([
+    ['the same bucket and prefix', '{ bucket: audit-logs, prefix: atlassian/audit/ }', 'the same prefix'],
+    [
+      'a prefix inside the other',
+      '{ bucket: audit-logs, prefix: atlassian/audit/jira/ }',
+      'one prefix inside the other (atlassian/audit/ holds both)',
+    ],
+    ['a prefix around the other', '{ bucket: audit-logs, prefix: atlassian/ }', 'one prefix inside the other (atlassian/ holds both)'],
+  ])('%s, naming both rule ids', (_name, dest, how) => {
+    const { problems } = problemsOf(file({ extraRules: second(dest) }));
+    expect(problems).toEqual([
+      expect.stringMatching(/^rules\[1\]\.destination: rules 'acme-audit' \(rules\[0\]\) and 'acme-copy' both collect org /),
+    ]);
+    expect(problems[0]).toContain(how);
+    expect(problems[0]).toContain('stored twice');
+  });
+
+  it('also through two connections to the same org', () => {
+    const twin = `  - name: acme-twin\n    orgId: ${ORG.toUpperCase()}\n    apiKey: env:ATLASSIAN_API_KEY`;
+    const { problems } = problemsOf(
+      file({ extraConnections: twin, extraRules: second('{ bucket: audit-logs, prefix: atlassian/audit/ }', 'acme-twin') }),
+    );
+    expect(problems).toHaveLength(1);
+  });
+
+  it('sibling prefixes, another bucket or another org are fine', () => {
+    expect(parseRules(file({ extraRules: second('{ bucket: audit-logs, prefix: atlassian/audit-copy/ }') }))).toHaveLength(2);
+    expect(parseRules(file({ extraRules: second('{ bucket: other-bucket, prefix: atlassian/audit/ }') }))).toHaveLength(2);
+    const other = `  - name: globex\n    orgId: ${OTHER_ORG}\n    apiKey: env:ATLASSIAN_API_KEY`;
+    expect(
+      parseRules(file({ extraConnections: other, extraRules: second('{ bucket: audit-logs, prefix: atlassian/audit/ }', 'globex') })),
+    ).toHaveLength(2);
+  });
+});
+
+describe('rule set and task queue (issue 20)', () => {
+  it('default to the rule set default and no task queue of the file', () => {
+    const parsed = parseRulesFile(file());
+    expect(parsed.ruleSet).toBe('default');
+    expect(parsed.rules[0]!.taskQueue).toBeUndefined();
+  });
+
+  it("are read from the top level; a rule's own taskQueue wins", () => {
+    const text = `ruleSet: security-prod\ntaskQueue: audit-collect-prod\n${file({
+      extraRules:
+        '  - id: second\n    connection: acme\n    taskQueue: audit-collect-eu\n    destination: { bucket: other-bucket, prefix: x/ }',
+    })}`;
+    const parsed = parseRulesFile(text);
+    expect(parsed.ruleSet).toBe('security-prod');
+    expect(parsed.rules.map((r) => r.taskQueue)).toEqual(['audit-collect-prod', 'audit-collect-eu']);
+  });
+
+  it('bad names are named', () => {
+    expectProblem(`ruleSet: Security Prod\n${file()}`, 'ruleSet', 'lowercase letters');
+    expectProblem(`taskQueue: "two words"\n${file()}`, 'taskQueue', 'task queue name');
+    expectProblem(file({ rule: '    taskQueue: ""' }), 'rules[0].taskQueue', 'task queue name');
   });
 });
 

@@ -2,6 +2,7 @@
 // The Temporal connection settings, read as the `temporal` CLI reads them (environment over a
 // profile of the TOML config file), and the messages a failed connection becomes. TLS handshakes
 // against a real server are in test/e2e/tls.test.ts.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { makeTestCerts } from '../helpers/tls-proxy';
 import { TemporalConfigError, type TemporalConnectionSettings } from '../../src/temporal/settings';
 import { TemporalConnectionError, explainConnectFailure } from '../../src/temporal/connect-failure';
 import { connectTemporal } from '../../src/temporal/connect';
+import { x509Version } from '../../src/temporal/cert-version';
 import { loadTemporalConnection } from '../../src/temporal/load-settings';
 
 const API_KEY = 'temporal-api-key-5e8c1d';
@@ -288,6 +290,66 @@ describe('a failed connection says what to fix', () => {
     expect(error.message).toBe(
       `cannot connect to the Temporal server at ${address}: TLS is on (TEMPORAL_API_KEY turns it on unless TEMPORAL_TLS=false), but the server does not speak TLS there: set TEMPORAL_TLS=false, or point TEMPORAL_ADDRESS at the server's TLS port`,
     );
+  });
+
+  describe('an X.509 v1 certificate, which the worker (rustls) refuses before any handshake (issue 20)', () => {
+    // What NativeConnection.connect throws for it, server or not.
+    const RUSTLS = 'TransportError: tonic::transport::Error(Transport, InvalidCertificate(Other(OtherError(UnsupportedCertVersion))))';
+    const v1 = () => {
+      const key = join(dir, 'v1.key');
+      const csr = join(dir, 'v1.csr');
+      const crt = join(dir, 'v1.crt');
+      const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      openssl([
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        csr,
+        '-subj',
+        '/CN=v1',
+      ]);
+      // `x509 -req` without extensions makes a version 1 certificate.
+      openssl(['x509', '-req', '-in', csr, '-signkey', key, '-days', '2', '-out', crt]);
+      return { crt, key };
+    };
+
+    test('x509Version reads the version from the DER', () => {
+      expect(x509Version(CERT)).toBe(3);
+      expect(x509Version(readFileSync(v1().crt, 'utf8'))).toBe(1);
+      expect(x509Version('not a certificate')).toBeUndefined();
+    });
+
+    test('a v1 client certificate: named, with the fix, not the raw tonic error', async () => {
+      const { crt, key } = v1();
+      const s = settings({ TEMPORAL_ADDRESS: '127.0.0.1:7233', TEMPORAL_TLS_CLIENT_CERT_PATH: crt, TEMPORAL_TLS_CLIENT_KEY_PATH: key });
+      const error = await explainConnectFailure({ settings: s, error: new Error(RUSTLS) });
+      expect(error.problem).toBe('certificate-version');
+      expect(error.message).toBe(
+        'cannot connect to the Temporal server at 127.0.0.1:7233: the client certificate (TEMPORAL_TLS_CLIENT_CERT_PATH (or _DATA)) is an X.509 v1 certificate (UnsupportedCertVersion): ' +
+          'the worker accepts only X.509 v3 certificates: issue it again as v3 (openssl x509 -req ... -extfile with its extensions, e.g. basicConstraints=CA:FALSE)',
+      );
+    });
+
+    test("a v3 client certificate: then it is the server's chain", async () => {
+      const s = settings({
+        TEMPORAL_ADDRESS: '127.0.0.1:7233',
+        TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert,
+        TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKey,
+      });
+      const error = await explainConnectFailure({ settings: s, error: new Error(RUSTLS) });
+      expect(error.problem).toBe('certificate-version');
+      expect(error.message).toMatch(
+        /: a certificate of the server's chain \(or the CA in TEMPORAL_TLS_SERVER_CA_CERT_PATH.*\) is an X\.509 v1 certificate/,
+      );
+      expect(error.message).not.toContain('tonic');
+    });
   });
 
   test('an HTTP/2 server that answers: the original error, key redacted', async () => {

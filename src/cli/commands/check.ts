@@ -15,7 +15,7 @@ that its API key resolves here and one events-stream request (limit=1) answers 2
 key expires; for each bucket, PutObject, GetObject, ListObjectsV2 and DeleteObject of a probe
 object under _audit-collect/probe/ (each denied permission named with the IAM action to grant);
 and that Temporal is reachable, the namespace exists with the RuleId search attribute, and a worker
-polls the task queue. One line per check: ✓ passed, ! a warning, ✗ failed with the fix. Exits 1
+polls each task queue the rules' runs go to (the rules file's taskQueue, else AUDIT_COLLECT_TASK_QUEUE). One line per check: ✓ passed, ! a warning, ✗ failed with the fix. Exits 1
 when a check fails. Run it where the worker runs, with the worker's environment.`,
   args: [{ name: 'rules.yaml', description: 'the rules file (see the README)' }],
   options: { json: { ...JSON_OPTION, description: 'print {ok, checks: [{name, status, message}]} as JSON' } },

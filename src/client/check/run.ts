@@ -13,8 +13,16 @@ import { report, type CheckReport } from './result';
 import { checkBucket } from './s3';
 import { checkTemporal } from './temporal';
 
-/** Runs every check with the worker's environment (API keys, S3, task queue), as the worker would. */
-export async function runChecks(params: { rules: RuleDefinition[]; env?: NodeJS.ProcessEnv; nowMs?: number }): Promise<CheckReport> {
+/**
+ * Runs every check with the worker's environment (API keys, S3), as the worker would, and for the
+ * task queues the rules' runs go to (as apply resolves them, `taskQueue` being --task-queue).
+ */
+export async function runChecks(params: {
+  rules: RuleDefinition[];
+  taskQueue?: string;
+  env?: NodeJS.ProcessEnv;
+  nowMs?: number;
+}): Promise<CheckReport> {
   const env = params.env ?? process.env;
   const config = readWorkerConfig(env);
   const nowMs = params.nowMs ?? Date.now();
@@ -38,7 +46,7 @@ export async function runChecks(params: { rules: RuleDefinition[]; env?: NodeJS.
       ...(await checkTemporal({
         connect: () => connectClient(),
         address: temporalTarget(env).address,
-        taskQueue: config.AUDIT_COLLECT_TASK_QUEUE,
+        taskQueues: [...new Set(params.rules.map((r) => r.taskQueue ?? params.taskQueue ?? config.AUDIT_COLLECT_TASK_QUEUE))],
       })),
     );
     return report(checks);

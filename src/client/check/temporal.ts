@@ -18,7 +18,7 @@ export const SEARCH_ATTRIBUTE = 'RuleId';
 export async function checkTemporal(params: {
   connect: () => Promise<Client>;
   address: string;
-  taskQueue: string;
+  taskQueues: string[];
 }): Promise<CheckResult[]> {
   let client: Client;
   try {
@@ -28,13 +28,13 @@ export async function checkTemporal(params: {
     throw error;
   }
   try {
-    return await checkNamespace({ client, address: params.address, taskQueue: params.taskQueue });
+    return await checkNamespace({ client, address: params.address, taskQueues: params.taskQueues });
   } finally {
     await client.connection.close();
   }
 }
 
-async function checkNamespace(params: { client: Client; address: string; taskQueue: string }): Promise<CheckResult[]> {
+async function checkNamespace(params: { client: Client; address: string; taskQueues: string[] }): Promise<CheckResult[]> {
   const { client } = params;
   const namespace = client.options.namespace;
   const results = [pass('Temporal connection', `connected to ${params.address}`)];
@@ -52,12 +52,16 @@ async function checkNamespace(params: { client: Client; address: string; taskQue
   }
   results.push(pass('Temporal namespace', `${namespace} exists`));
   results.push(await guarded(`Temporal search attribute ${SEARCH_ATTRIBUTE}`, () => searchAttributeCheck({ client, namespace })));
-  for (const { type, what } of TASK_QUEUE_TYPES) {
-    results.push(
-      await guarded(`Temporal ${what} task queue`, (name) =>
-        pollerCheck({ client, namespace, taskQueue: params.taskQueue, type, what, name }),
-      ),
-    );
+  // One queue keeps the lines' names short; several name their queue.
+  const several = params.taskQueues.length > 1;
+  for (const taskQueue of params.taskQueues) {
+    for (const { type, what } of TASK_QUEUE_TYPES) {
+      results.push(
+        await guarded(`Temporal ${what} task queue${several ? ` ${taskQueue}` : ''}`, (name) =>
+          pollerCheck({ client, namespace, taskQueue, type, what, name }),
+        ),
+      );
+    }
   }
   return results;
 }

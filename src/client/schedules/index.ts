@@ -1,7 +1,8 @@
 // One Temporal Schedule per rule: create, update, list, describe, trigger, pause, resume, delete.
 export { RuleNotFoundError } from './read';
 export { managedRuleIds } from './list';
-export { applyRules, type ApplyAction, type ApplyOutcome } from './apply';
+export { applyPlan, applyRules, defaultEnd, type ApplyAction, type ApplyOutcome } from './apply';
+export { planApply, ruleChanges, type ApplyPlan, type RulePlan } from './plan';
 export { triggerRule, type TriggerOutcome } from './trigger';
 export {
   DEFAULT_OPEN_RUN_WAIT,

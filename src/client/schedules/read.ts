@@ -76,3 +76,9 @@ export function staleKeyIds(d: ScheduleDescription, codec: AesGcmCodec | undefin
   if (ids.every((id) => id === codec.keyId)) return undefined;
   return [...new Set(ids.filter((id): id is string => id !== undefined && id !== codec.keyId))];
 }
+
+/** A schedule's rule set, as its action's memo names it (undefined before rule sets, or unreadable). */
+export function ruleSetOf(d: ScheduleDescription): string | undefined {
+  const memo = d.action.type === 'startWorkflow' ? d.action.memo : undefined;
+  return typeof memo?.ruleSet === 'string' ? memo.ruleSet : undefined;
+}

@@ -3,7 +3,7 @@ import type { Client, ScheduleDescription } from '@temporalio/client';
 import { UndecryptablePayloadError } from '../../secrets/encryption';
 import type { CollectResult, RuleSpec } from '../../model/types';
 import { judgeHealth, type LastError, type RuleHealth } from './health';
-import { checkActionDecrypts, describeOrThrow } from '../schedules/read';
+import { checkActionDecrypts, describeOrThrow, ruleSetOf } from '../schedules/read';
 import { runInfo, type RunInfo } from './runs';
 
 export interface RuleStatus {
@@ -14,6 +14,10 @@ export interface RuleStatus {
   bucket: string;
   prefix: string;
   interval: string;
+  /** The task queue the schedule starts runs on: a worker must poll it. */
+  taskQueue: string;
+  /** The rule set (see `apply --prune`) the schedule belongs to; null before rule sets. */
+  ruleSet: string | null;
   paused: boolean;
   note: string | null;
   nextRunAt: string | null;
@@ -42,6 +46,32 @@ export async function ruleStatus(params: { client: Client; ruleId: string }): Pr
   }
 }
 
+/** Collect runs of the rule that completed, any schedule's: visibility keeps them for the namespace's retention. */
+export const completedRunsQuery = (ruleId: string) =>
+  `RuleId = '${ruleId.replace(/['\\]/g, '\\$&')}' AND ExecutionStatus = 'Completed' AND WorkflowType = 'collectWorkflow'`;
+
+/**
+ * The rule's last completed collect run, found by a visibility query: asked only when the schedule's
+ * recent actions hold none, so `list` makes no extra call for a healthy rule.
+ */
+async function lastCompletedRun(params: { client: Client; ruleId: string }): Promise<RuleStatus['lastSuccess']> {
+  const { client } = params;
+  const { executions } = await client.workflowService.listWorkflowExecutions({
+    namespace: client.options.namespace,
+    query: completedRunsQuery(params.ruleId),
+    pageSize: 10,
+  });
+  // Newest closed first on every visibility store; the latest close of the page, to be sure.
+  const seconds = (e: (typeof executions)[number]) => Number(e.closeTime?.seconds ?? 0) * 1e9 + (e.closeTime?.nanos ?? 0);
+  const latest = [...(executions ?? [])].sort((a, b) => seconds(b) - seconds(a))[0];
+  const { workflowId, runId } = latest?.execution ?? {};
+  if (!workflowId || !runId) return null;
+  const { result, ...info } = await runInfo(client, workflowId, runId);
+  return result ? { ...info, result } : null;
+}
+
+const taskQueueOf = (d: ScheduleDescription) => (d.action.type === 'startWorkflow' ? d.action.taskQueue : '');
+
 function unreadableStatus(params: { ruleId: string; d: ScheduleDescription; error: UndecryptablePayloadError }): RuleStatus {
   const { d, error } = params;
   const nowMs = Date.now();
@@ -66,6 +96,8 @@ function unreadableStatus(params: { ruleId: string; d: ScheduleDescription; erro
     bucket: memo.bucket ?? '',
     prefix: memo.prefix ?? '',
     interval: memo.interval ?? '',
+    taskQueue: taskQueueOf(d),
+    ruleSet: null,
     paused: d.state.paused,
     note: d.state.note ?? null,
     nextRunAt: d.state.paused ? null : (d.info.nextActionTimes[0]?.toISOString() ?? null),
@@ -101,6 +133,8 @@ async function readableStatus(params: { client: Client; ruleId: string; d: Sched
       break;
     }
   }
+  // Not among the schedule's last ten runs (more failed since, or the schedule was deleted and applied again).
+  if (!lastSuccess) lastSuccess = await lastCompletedRun({ client: params.client, ruleId: params.ruleId });
   const result = lastSuccess?.result;
   const rule = d.action.type === 'startWorkflow' ? (d.action.args?.[0] as { rule?: RuleSpec } | undefined)?.rule : undefined;
   // The schedule's own memo may be unreadable after a key rotation (see readerOf); the rule is not.
@@ -132,6 +166,8 @@ async function readableStatus(params: { client: Client; ruleId: string; d: Sched
     bucket: rule?.destination.bucket ?? memo.bucket ?? '',
     prefix: rule?.destination.prefix ?? memo.prefix ?? '',
     interval: rule?.interval ?? memo.interval ?? '',
+    taskQueue: taskQueueOf(d),
+    ruleSet: ruleSetOf(d) ?? null,
     paused: d.state.paused,
     note: d.state.note ?? null,
     nextRunAt: d.state.paused ? null : (d.info.nextActionTimes[0]?.toISOString() ?? null),

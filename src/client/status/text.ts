@@ -1,7 +1,7 @@
 // How `status` and `list` read in a terminal. Colour only on a TTY (and never with NO_COLOR), so
 // piped output stays plain text.
 import { humanSeconds, type HealthState } from './health';
-import type { ApplyOutcome } from '../schedules';
+import type { ApplyOutcome, ApplyPlan } from '../schedules';
 import type { RuleStatus } from './status';
 
 export interface TextStyle {
@@ -28,6 +28,7 @@ export function statusText(s: RuleStatus, style: TextStyle): string {
     `org         ${s.orgId}`,
     `destination s3://${s.bucket}/${s.prefix}`,
     `schedule    ${s.scheduleId}, every ${s.interval}, ${s.paused ? `PAUSED: ${s.note ?? ''}` : s.running ? 'running now' : `next run ${s.nextRunAt ?? '-'}`}`,
+    `task queue  ${s.taskQueue}${s.ruleSet ? ` (rule set ${s.ruleSet})` : ''}`,
     `cursor      last processedAt ${s.lastProcessedAt ?? '(no events yet)'}; lag ${humanSeconds(h.lagSeconds)}`,
     `written     ${s.totals.events} events in ${s.totals.objects} objects (${s.totals.bytes} bytes compressed); ${h.eventsLast24h} events in the last 24h`,
   ];
@@ -55,6 +56,7 @@ function unreadableText(s: RuleStatus, style: TextStyle): string {
     `rule        ${s.ruleId}`,
     `health      ${state(s.health.state, style)}`,
     `schedule    ${s.scheduleId}, ${s.paused ? `PAUSED: ${s.note ?? ''}` : s.running ? 'running now' : `next run ${s.nextRunAt ?? '-'}`}`,
+    `task queue  ${s.taskQueue}`,
     `unreadable  ${s.unreadable!.reason}`,
     `next step   give this process key '${s.unreadable!.keyId}' as the worker has it; if that key is lost: audit-collect delete ${s.ruleId}, then apply the rules file again (the checkpoint in S3 keeps the rule's place)`,
   ].join('\n');
@@ -76,7 +78,7 @@ export function listText(statuses: RuleStatus[], style: TextStyle): string {
 export function applyText(outcomes: ApplyOutcome[]): string {
   return outcomes
     .map((o) => {
-      const line = `${o.action.padEnd(9)} ${o.ruleId}`;
+      const line = `${o.action.padEnd(9)} ${o.ruleId}${o.changes?.length ? `: ${o.changes.join('; ')}` : ''}`;
       if (o.reason) return `${line}: ${o.reason}`;
       if (o.openRuns) {
         const runs = o.openRuns.workflowIds.join(', ');
@@ -89,4 +91,31 @@ export function applyText(outcomes: ApplyOutcome[]): string {
         : `${line} (encrypted with key '${to}')`;
     })
     .join('\n');
+}
+
+/** What `apply --dry-run` would do, one line per rule, e.g. `would update  acme-audit: interval: 5m -> 10m`. */
+export function planText(plan: ApplyPlan): string {
+  const lines = plan.rules.map((r) => {
+    if (r.action === 'create') return `would create  ${r.ruleId} (task queue ${r.taskQueue}, rule set ${plan.ruleSet})`;
+    if (r.action === 'unchanged') return `unchanged     ${r.ruleId}`;
+    const reencrypted = r.reencrypted ? ` (re-encrypt with key '${r.reencrypted.to}')` : '';
+    return `would update  ${r.ruleId}${r.changes?.length ? `: ${r.changes.join('; ')}` : ''}${reencrypted}`;
+  });
+  for (const ruleId of plan.prune) lines.push(`would delete  ${ruleId} (rule set ${plan.ruleSet}, not in the file)`);
+  return lines.join('\n');
+}
+
+/** `apply --dry-run --json`: one entry per rule, the action it would take. */
+export function planJson(plan: ApplyPlan): Array<Record<string, unknown>> {
+  return [
+    ...plan.rules.map(({ ruleId, action, changes, taskQueue, reencrypted }) => ({
+      ruleId,
+      action,
+      taskQueue,
+      ruleSet: plan.ruleSet,
+      ...(changes && { changes }),
+      ...(reencrypted && { reencrypted }),
+    })),
+    ...plan.prune.map((ruleId) => ({ ruleId, action: 'delete', ruleSet: plan.ruleSet })),
+  ];
 }
