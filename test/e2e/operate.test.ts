@@ -361,7 +361,8 @@ describe('one live writer per rule: delete and apply end the open collect run fi
       watching = false;
       await watcher;
     }
-    expect(seen.size).toBe(2);
+    // The watcher saw the old run (the new one may open and close between two looks; the times below cover it).
+    expect(seen.has(old)).toBe(true);
     expect(most).toBe(1);
     // And by the runs' own start and close times: no two collect runs of the rule ever overlapped.
     const runs = [];
