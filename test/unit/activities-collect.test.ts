@@ -10,6 +10,7 @@ import { ErrorType } from '../../src/common/failures';
 import type { AuditEvent, EventSource } from '../../src/atlassian/client';
 import type { ObjectStore, PutParams } from '../../src/storage/s3';
 import { createZstd } from '../../src/pipeline/zstd';
+import { orgSource } from '../../src/pipeline/org-source';
 import { objectKey } from '../../src/storage/keys';
 import { startPosition } from '../../src/model/position';
 import { emptyBatch } from '../../src/model/state';
@@ -56,10 +57,11 @@ async function collectBatch(env: MockActivityEnvironment, deps: Deps, given: Bat
   return env.run(activities(deps).collectBatch, given) as Promise<BatchResult>;
 }
 
-function activities(params: Deps) {
+function activities({ source, ...params }: Deps) {
   return createActivities({
     pageLimit: 1,
     ...params,
+    sources: { org: orgSource(source) },
     compressor: createZstd(),
     secrets: { resolve: () => 'key' },
     pagesPerObject: 2,
