@@ -283,7 +283,7 @@ describe('the checkpoint', () => {
       JSON.stringify({ ruleId: 'r1', orgId: 'org', ...initial, totals: { events: 'x', objects: 0, bytes: 0 } }),
       'does not hold a position and totals',
     ],
-    ['of another org', JSON.stringify({ ruleId: 'r1', orgId: 'other-org', ...initial }), 'belongs to org other-org'],
+    ['of another org', JSON.stringify({ ruleId: 'r1', orgId: 'other-org', ...initial }), 'belongs to Atlassian org other-org'],
   ])('a checkpoint that is %s fails the batch for a human, naming the checkpoint', async (_label, body, says) => {
     const src = source();
     const s3 = fakeStore({ stored: { [CHECKPOINT]: body } });
