@@ -6,10 +6,10 @@ export function sourceKindOf(connection: ConnectionSpec): SourceKind {
   return connection.source ?? 'org';
 }
 
+const TITLES: Record<SourceKind, string> = { org: 'Atlassian org', 'jira-site': 'Jira site', 'confluence-site': 'Confluence site' };
+
+/** What the connection reads, without its name: `Atlassian org`, `Jira site` or `Confluence site`. */
+export const sourceTitle = (connection: ConnectionSpec) => TITLES[sourceKindOf(connection)];
+
 /** `Atlassian org <uuid>`, `Jira site <host>` or `Confluence site <host>`. */
-export function sourceLabel(connection: ConnectionSpec): string {
-  const kind = sourceKindOf(connection);
-  if (kind === 'jira-site') return `Jira site ${connection.orgId}`;
-  if (kind === 'confluence-site') return `Confluence site ${connection.orgId}`;
-  return `Atlassian org ${connection.orgId}`;
-}
+export const sourceLabel = (connection: ConnectionSpec) => `${sourceTitle(connection)} ${connection.orgId}`;

@@ -5,6 +5,7 @@ import { TypedSearchAttributes, type Duration } from '@temporalio/common';
 import type { collectWorkflow } from '../../workflows';
 import { TASK_QUEUE } from '../../model/ids';
 import { type RuleSpec } from '../../model/types';
+import { sourceLabel, sourceTitle } from '../../model/source';
 import type { RuleDefinition } from '../rules';
 import { RULE_ID, scheduleId, workflowIdPrefix } from '../../model/ids';
 import { phaseOffsetMs } from './phase';
@@ -28,6 +29,8 @@ function memoOf(rule: RuleSpec): Record<string, string> {
     bucket: rule.destination.bucket,
     prefix: rule.destination.prefix,
     interval: rule.interval,
+    // Site rules only: an org rule's memo stays as it was.
+    ...(rule.connection.source && { source: sourceLabel(rule.connection) }),
   };
 }
 
@@ -46,10 +49,10 @@ function actionOf(rule: RuleSpec, taskQueue: string): ScheduleOptionsStartWorkfl
     taskQueue,
     workflowId: workflowIdPrefix(rule.id),
     // Shown on every run in the Web UI (the run's own counts are its current details).
-    staticSummary: `Collect ${rule.displayName} (${rule.id}) into s3://${rule.destination.bucket}/${rule.destination.prefix}`,
+    staticSummary: `Collect ${rule.displayName} (${rule.id})${rule.connection.source ? ` from the ${sourceLabel(rule.connection)}` : ''} into s3://${rule.destination.bucket}/${rule.destination.prefix}`,
     staticDetails: [
       `**Rule** ${rule.displayName} (\`${rule.id}\`), every ${rule.interval}`,
-      `**Atlassian org** ${rule.connection.orgId} (connection \`${rule.connection.name}\`)`,
+      `**${sourceTitle(rule.connection)}** ${rule.connection.orgId} (connection \`${rule.connection.name}\`)`,
       `**Destination** s3://${rule.destination.bucket}/${rule.destination.prefix}`,
     ].join('\n\n'),
     memo: { ...memoOf(rule), specHash: specHash(rule, taskQueue) },
