@@ -9,7 +9,7 @@ const prettier = require('eslint-config-prettier');
 const builtins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 // Every folder of src/ but workflows/ and model/: relative paths, so that packages such as
 // @temporalio/common do not match.
-const ioFolders = ['activities', 'worker', 'client', 'cli', 'common', 'atlassian', 'storage', 'pipeline', 'temporal', 'secrets'];
+const ioFolders = ['activities', 'worker', 'client', 'cli', 'common', 'atlassian', 'sites', 'storage', 'pipeline', 'temporal', 'secrets'];
 
 module.exports = tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', '**/*.js', '**/*.mjs', '**/*.cjs'] },

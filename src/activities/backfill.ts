@@ -5,7 +5,7 @@
 // objects under the same keys.
 import { BACKFILL_EVENTS_PER_OBJECT, type BackfillBatchInput, type BackfillBatchResult } from '../model/backfill';
 import { log } from '@temporalio/activity';
-import { readPages } from '../pipeline/read-pages';
+import { sourceFor } from '../pipeline/source';
 import { hasEvents, writeEvents } from '../pipeline/write-events';
 import { heartbeating } from './heartbeating';
 import type { ActivityDeps } from './deps';
@@ -15,10 +15,10 @@ export function createBackfillActivities(deps: ActivityDeps) {
   async function backfillBatch(input: BackfillBatchInput, progress: { pages: number; events: number }): Promise<BackfillBatchResult> {
     const { rule, slice, liveStartMs } = input;
     const { connection, destination } = rule;
+    const source = sourceFor(deps.sources, connection);
     const apiKey = deps.secrets.resolve({ connection });
     const maxEvents = BACKFILL_EVENTS_PER_OBJECT - (input.eventsSoFar % BACKFILL_EVENTS_PER_OBJECT);
-    const read = await readPages({
-      source: deps.source,
+    const read = await source.read({
       compressor: deps.compressor,
       connection,
       apiKey,
@@ -31,7 +31,7 @@ export function createBackfillActivities(deps: ActivityDeps) {
       onPage: ({ pages, events }) => Object.assign(progress, { pages, events }),
       priority: 'backfill',
       // Live collection owns every event processed at or after its start point T0.
-      keep: (_event, processedAtMs) => processedAtMs === undefined || processedAtMs < liveStartMs,
+      keep: (processedAtMs) => processedAtMs === undefined || processedAtMs < liveStartMs,
     });
     const result = { position: read.position, events: read.body.events, dropped: read.dropped, caughtUp: read.caughtUp };
     if (!hasEvents(read)) return { ...result, lastProcessedAt: read.lastProcessedAt, key: null, rawBytes: 0, bytes: 0 };
@@ -47,6 +47,7 @@ export function createBackfillActivities(deps: ActivityDeps) {
       start: input.position,
       read,
       fenced,
+      source,
     });
     // A taken key (an earlier attempt, or another backfill of the day) keeps its object; the slice reads on after it.
     if (written.existed)

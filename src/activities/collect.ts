@@ -10,6 +10,7 @@ import { createCollectorMetrics } from './metrics';
 import { heartbeating } from './heartbeating';
 import { readCheckpoint, writeCheckpoint } from '../storage/checkpoint';
 import { collectObjects, type ObjectDone } from '../pipeline/objects';
+import { sourceFor } from '../pipeline/source';
 import type { ActivityDeps } from './deps';
 
 export function createCollectActivities(deps: ActivityDeps) {
@@ -47,6 +48,7 @@ export function createCollectActivities(deps: ActivityDeps) {
     async collectBatch({ rule, state: given }: BatchInput): Promise<BatchResult> {
       const context = Context.current();
       const { connection, destination } = rule;
+      const source = sourceFor(deps.sources, connection);
       const apiKey = deps.secrets.resolve({ connection });
       const fenced = await deps.conditionalWrites.fenced(destination.bucket);
       const start = normalizeState(given);
@@ -75,7 +77,7 @@ export function createCollectActivities(deps: ActivityDeps) {
         () => batch,
         () =>
           collectObjects({
-            source: deps.source,
+            source,
             store: deps.store,
             compressor: deps.compressor,
             pageLimit: deps.pageLimit,

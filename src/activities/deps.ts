@@ -1,18 +1,19 @@
 // What the activities are built over: injected clients and the worker's settings.
-import type { EventSource } from '../atlassian/client';
 import type { SecretResolver } from '../secrets/api-keys';
 import type { Compressor } from '../pipeline/zstd';
+import type { AuditSources } from '../pipeline/source';
 import type { ObjectStore } from '../storage/s3';
 import type { ConditionalWrites } from '../storage/conditional-writes';
 import type { CollectorMetrics } from './metrics';
 import type { NotifierSettings } from './notify';
 
 export interface ActivityDeps {
-  source: EventSource;
+  /** What rules read from, by their connection's `source` (the org's events stream, a Jira or Confluence site). */
+  sources: AuditSources;
   store: ObjectStore;
   compressor: Compressor;
   secrets: SecretResolver;
-  /** Events per request (the API allows 1 to 500). */
+  /** Events per request (the events stream allows 1 to 500; site endpoints up to 1000). */
   pageLimit: number;
   /** Pages per uploaded object: bounds the size of an object and the memory it takes to build. */
   pagesPerObject: number;

@@ -150,7 +150,10 @@ export function observe(params: {
   budget.all *= fade;
   budget.fadedAt = nowMs;
   // The first reading, and the first after idling, counts since the window's start or the idle
-  // spell's: not this process's share. Only the readings after it measure one.
+  // spell's: not this process's share. Only the readings after it measure one. A 429 holds every
+  // request until its reset but counts nothing: its Remaining of 0 is no count of what others sent
+  // (a site's audit API sends no budget on its 200s, so nothing would correct a share taken from it).
+  if (reading.rateLimited) return holdUntilReset(budget, reading);
   if (!budget.rebase) {
     budget.mine += 1;
     budget.all += Math.max(used - budget.used, 0);
@@ -163,6 +166,13 @@ export function observe(params: {
     budget.resetAt = reading.resetAt;
     budget.sentSince = 0;
   }
+  return budget;
+}
+
+function holdUntilReset(budget: OrgBudget, reading: BudgetReading): OrgBudget {
+  budget.remaining = 0;
+  budget.resetAt = reading.resetAt;
+  budget.sentSince = 0;
   return budget;
 }
 

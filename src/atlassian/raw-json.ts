@@ -1,5 +1,6 @@
-// Cuts the raw text of each element of a JSON document's top-level `data` array out of the body,
-// so events are stored byte for byte as the API sent them (no re-serialising: numbers, escapes and
+// Cuts the raw text of each element of a JSON document's top-level array (`data` for the events
+// stream, `records` for Jira, `results` for Confluence) out of the body, so events are stored byte
+// for byte as the API sent them (no re-serialising: numbers, escapes and
 // key order stay as they were, and it costs less than JSON.stringify).
 
 const QUOTE = '"'.charCodeAt(0);
@@ -20,6 +21,11 @@ function isSpace(c: number): boolean {
  * has no such array. Expects a body that JSON.parse accepted; it does not validate.
  */
 export function dataArrayItems(body: string): string[] | undefined {
+  return topLevelArrayItems(body, 'data');
+}
+
+/** The raw text of each element of the top-level object's array under `name`, or undefined. */
+export function topLevelArrayItems(body: string, name: string): string[] | undefined {
   let depth = 0;
   let lastString = '';
   let key = '';
@@ -32,7 +38,7 @@ export function dataArrayItems(body: string): string[] | undefined {
       i = end;
     } else if (c === COLON && depth === 1) key = lastString;
     else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (depth === 1 && c === OPEN_BRACKET && key === 'data') return arrayItems(body, i + 1);
+      if (depth === 1 && c === OPEN_BRACKET && key === name) return arrayItems(body, i + 1);
       depth++;
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
   }

@@ -5,8 +5,9 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_SECRET_ENV_PATTERN, apiBaseUrlProblem, baseUrlProblem, parseAllowedApiHosts } from '../secrets/api-keys';
 import { RETENTION_MS, parseDuration, resolveStartFrom } from '../model/duration';
-import type { RuleSpec } from '../model/types';
-import { STATE_PREFIX } from '../model/types';
+import type { ConnectionSpec, RuleSpec } from '../model/types';
+import { SOURCE_KINDS, STATE_PREFIX } from '../model/types';
+import { siteKeyOf } from '../sites/site-url';
 import { overlappingDestinations } from './rules-overlap';
 
 /** The rule set of a rules file that names none (see the README: one set per rules file). */
@@ -17,15 +18,27 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BUCKET = /^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const MIN_INTERVAL_MS = 60_000;
 
+const REFERENCE = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/;
+const reference = (secret: string) =>
+  z.string().regex(REFERENCE, `must be a reference, env:VARIABLE or file:/absolute/path, never the ${secret} itself`);
+// The site itself, or the gateway path scoped API tokens use.
+const SITE_PATH = /^\/(?:ex\/(?:jira|confluence)\/[^/]+)?\/?$/;
+
 const Connection = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be 1-63 letters, digits, - or _'),
+    source: z
+      .enum(SOURCE_KINDS, {
+        errorMap: () => ({ message: 'must be org (the organization events stream), jira-site or confluence-site' }),
+      })
+      .default('org'),
     orgId: z
       .string({ invalid_type_error: 'must be the organization UUID shown in Atlassian Administration' })
-      .regex(UUID, 'must be the organization UUID shown in Atlassian Administration'),
-    apiKey: z
-      .string()
-      .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/, 'must be a reference, env:VARIABLE or file:/absolute/path, never the key itself'),
+      .regex(UUID, 'must be the organization UUID shown in Atlassian Administration')
+      .optional(),
+    apiKey: reference('key').optional(),
+    email: z.string().email('must be the email of the Atlassian account the API token belongs to').optional(),
+    apiToken: reference('token').optional(),
     baseUrl: z
       .string()
       .url('must be a URL such as https://api.atlassian.com')
@@ -33,13 +46,35 @@ const Connection = z
         (v) => baseUrlProblem(v) === undefined,
         'must start with https://, the API key is sent to it (http:// only to a loopback host: 127.0.0.0/8, localhost, [::1])',
       )
-      .default(DEFAULT_BASE_URL),
+      .optional(),
     expiresAt: z
       .string()
       .refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO date')
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
+    if (c.source === 'org') {
+      if (c.orgId === undefined) issue('orgId', 'Required');
+      if (c.apiKey === undefined) issue('apiKey', 'Required');
+      for (const field of ['email', 'apiToken'] as const)
+        if (c[field] !== undefined) issue(field, 'only for a site connection (source: jira-site or confluence-site)');
+      return;
+    }
+    const site = 'for a site connection';
+    if (c.baseUrl === undefined) issue('baseUrl', `Required ${site}: the site's URL, such as https://acme.atlassian.net`);
+    else if (!SITE_PATH.test(new URL(c.baseUrl).pathname))
+      issue(
+        'baseUrl',
+        `must be the site's URL without a path, such as https://acme.atlassian.net (or https://api.atlassian.com/ex/jira/<cloudId> for a scoped token)`,
+      );
+    if (c.email === undefined) issue('email', `Required ${site}: the email of the account the API token belongs to`);
+    if (c.apiToken === undefined)
+      issue('apiToken', `Required ${site}: a reference to the account's API token, env:VARIABLE or file:/absolute/path`);
+    if (c.orgId !== undefined) issue('orgId', `not ${site}: the site is named by its baseUrl`);
+    if (c.apiKey !== undefined) issue('apiKey', `not ${site}: it takes apiToken (an account's API token) and email`);
+  });
 
 const Destination = z
   .object({
@@ -134,6 +169,13 @@ const RulesFile = z
     });
   });
 
+/** A connection as schedules carry it; an org connection keeps the shape it had before site sources. */
+function connectionSpec(c: z.infer<typeof Connection>): ConnectionSpec {
+  const baseUrl = (c.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  if (c.source === 'org') return { name: c.name, orgId: c.orgId!.toLowerCase(), apiKeyRef: c.apiKey!, baseUrl };
+  return { name: c.name, source: c.source, orgId: siteKeyOf(baseUrl), apiKeyRef: c.apiToken!, baseUrl, email: c.email! };
+}
+
 /** A rule as the rules file states it: what schedules carry, plus whether it starts paused. */
 export interface RuleDefinition {
   spec: RuleSpec;
@@ -193,7 +235,7 @@ export function parseRulesFile(text: string, file = 'rules file'): RulesFileDefi
     const spec: RuleSpec = {
       id: rule.id,
       displayName: rule.displayName ?? rule.id,
-      connection: { name: c.name, orgId: c.orgId.toLowerCase(), apiKeyRef: c.apiKey, baseUrl: c.baseUrl.replace(/\/+$/, '') },
+      connection: connectionSpec(c),
       // hourly is the default: naming it changes no schedule that predates layouts.
       destination: {
         bucket: rule.destination.bucket,
@@ -237,25 +279,32 @@ export function checkSecretReferences(rules: RuleDefinition[], env: NodeJS.Proce
   const problems = new Map<string, string>();
   for (const { spec } of rules) {
     const { name, apiKeyRef } = spec.connection;
+    const apiKey = spec.connection.source ? 'apiToken' : 'apiKey';
     const variable = apiKeyRef.startsWith('env:') ? apiKeyRef.slice(4) : undefined;
     if (variable !== undefined && variable.search(pattern) < 0) {
       problems.set(
         name,
-        `connection '${name}': apiKey ${apiKeyRef}: the worker resolves only variables matching AUDIT_COLLECT_SECRET_ENV_PATTERN (${pattern.source}); rename the variable to match, set AUDIT_COLLECT_SECRET_ENV_PATTERN on the worker, or ${skip}`,
+        `connection '${name}': ${apiKey} ${apiKeyRef}: the worker resolves only variables matching AUDIT_COLLECT_SECRET_ENV_PATTERN (${pattern.source}); rename the variable to match, set AUDIT_COLLECT_SECRET_ENV_PATTERN on the worker, or ${skip}`,
       );
     } else if (variable !== undefined && !env[variable]) {
-      problems.set(name, `connection '${name}': apiKey ${apiKeyRef}: the environment variable ${variable} is not set (set it, or ${skip})`);
+      problems.set(
+        name,
+        `connection '${name}': ${apiKey} ${apiKeyRef}: the environment variable ${variable} is not set (set it, or ${skip})`,
+      );
     }
     if (apiKeyRef.startsWith('file:') && !env.AUDIT_COLLECT_SECRETS_DIR) {
       problems.set(
         name,
-        `connection '${name}': apiKey ${apiKeyRef}: the worker resolves file: references only inside AUDIT_COLLECT_SECRETS_DIR, which is not set here; set it (here and on the worker) to the directory that holds the key file, or ${skip}`,
+        `connection '${name}': ${apiKey} ${apiKeyRef}: the worker resolves file: references only inside AUDIT_COLLECT_SECRETS_DIR, which is not set here; set it (here and on the worker) to the directory that holds the key file, or ${skip}`,
       );
     } else if (apiKeyRef.startsWith('file:')) {
       try {
         accessSync(apiKeyRef.slice(5), constants.R_OK);
       } catch {
-        problems.set(name, `connection '${name}': apiKey ${apiKeyRef}: the file does not exist or is not readable (create it, or ${skip})`);
+        problems.set(
+          name,
+          `connection '${name}': ${apiKey} ${apiKeyRef}: the file does not exist or is not readable (create it, or ${skip})`,
+        );
       }
     }
   }
@@ -273,7 +322,7 @@ export function checkApiHosts(params: { rules: RuleDefinition[]; env?: NodeJS.Pr
   const problems = new Map<string, string>();
   for (const { spec } of params.rules) {
     const { name, baseUrl } = spec.connection;
-    const problem = apiBaseUrlProblem({ baseUrl, allowedHosts: allowed.hosts });
+    const problem = apiBaseUrlProblem({ baseUrl, allowedHosts: allowed.hosts, source: spec.connection.source });
     if (problem) problems.set(name, `connection '${name}': ${problem}.`);
   }
   return [...problems.values()];

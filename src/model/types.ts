@@ -5,12 +5,28 @@ export const STATE_PREFIX = '_audit-collect/state/';
 /** Where `check` and the worker write the objects that probe a bucket. */
 export const PROBE_PREFIX = '_audit-collect/probe/';
 
+/**
+ * What a connection reads: an organization's events stream (`org`, the default), or one site's
+ * audit log, Jira's (`jira-site`) or Confluence's (`confluence-site`).
+ */
+export const SOURCE_KINDS = ['org', 'jira-site', 'confluence-site'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+export type SiteSourceKind = Exclude<SourceKind, 'org'>;
+
 export interface ConnectionSpec {
   name: string;
+  /** Absent: the org's events stream (every connection from before site sources). */
+  source?: SiteSourceKind;
+  /**
+   * The organization's UUID; for a site source, the site's key (its host, such as
+   * `acme.atlassian.net`): what pacing, metrics and the checkpoint know the source by.
+   */
   orgId: string;
-  /** A reference to the API key (`env:NAME` or `file:/path`), never the key itself. */
+  /** A reference to the API key (`env:NAME` or `file:/path`), never the key itself; for a site, to the API token. */
   apiKeyRef: string;
   baseUrl: string;
+  /** Site sources: the Atlassian account the API token belongs to (Basic auth sends `email:token`). */
+  email?: string;
   /** When the API key expires (ISO), if the operator noted it: `status` warns ahead of it. */
   apiKeyExpiresAt?: string;
 }
@@ -156,6 +172,8 @@ export interface BatchResult {
 export interface Checkpoint extends CollectState {
   ruleId: string;
   orgId: string;
+  /** The source the position is in, for site sources (absent: the org's events stream). */
+  source?: SiteSourceKind;
   /** The destination whose objects the position describes (absent in checkpoints from before 0.2.0). */
   bucket?: string;
   prefix?: string;

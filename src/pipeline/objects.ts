@@ -2,9 +2,9 @@
 // floor both run this loop, so the floor measures the same pipeline without Temporal.
 import type { ConnectionSpec, KeyLayout, StreamPosition } from '../model/types';
 import { samePlace } from '../model/position';
-import { readPages, type PagesRead } from './read-pages';
+import type { PagesRead } from './read-pages';
+import type { AuditSource } from './source';
 import { hasEvents, writeEvents } from './write-events';
-import type { EventSource } from '../atlassian/client';
 import type { ObjectStore } from '../storage/s3';
 import type { Compressor } from './zstd';
 import { objectKey } from '../storage/keys';
@@ -43,7 +43,7 @@ export interface ObjectDone {
  * stored object's last event.
  */
 export async function collectObjects(params: {
-  source: EventSource;
+  source: AuditSource;
   store: ObjectStore;
   compressor: Compressor;
   connection: ConnectionSpec;
@@ -83,7 +83,17 @@ export async function collectObjects(params: {
     };
     if (hasEvents(read)) {
       const key = objectKey({ prefix, layout, ruleId, first: read.first });
-      const written = await writeEvents({ store, compressor: params.compressor, bucket, key, ruleId, start, read, fenced: params.fenced });
+      const written = await writeEvents({
+        store,
+        compressor: params.compressor,
+        bucket,
+        key,
+        ruleId,
+        start,
+        read,
+        fenced: params.fenced,
+        source: params.source,
+      });
       object = { ...object, ...written, key };
     }
     await params.done(object);
@@ -93,7 +103,7 @@ export async function collectObjects(params: {
   let inFlight: Promise<ObjectDone> | undefined;
   try {
     for (let start = params.start; ;) {
-      const read = await readPages({ ...params, start, maxPages: params.pagesPerObject, horizonMs: params.horizonMs?.() });
+      const read = await params.source.read({ ...params, start, maxPages: params.pagesPerObject, horizonMs: params.horizonMs?.() });
       const previous = await inFlight;
       inFlight = undefined;
       if (previous && !samePlace(previous.position, start)) {

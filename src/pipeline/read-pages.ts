@@ -1,7 +1,7 @@
 // Reading pages of the stream from a content position: what the collect-batch and backfill-batch
 // activities and the benchmark's Temporal-free floor all do, so all do the same work.
 import { ApplicationFailure } from '@temporalio/common';
-import { MAX_PAGE_LIMIT, eventIdOf, type AuditEvent, type EventPage, type EventSource } from '../atlassian/client';
+import { MAX_PAGE_LIMIT, eventIdOf, type EventPage, type EventSource } from '../atlassian/client';
 import type { Priority } from '../atlassian/pacer';
 import { ErrorType } from '../common/failures';
 import { alreadyWritten, positionAfter } from '../model/position';
@@ -89,7 +89,7 @@ export async function readPages(params: {
   /** Backfills read behind live collection in the org's request budget. */
   priority?: Priority;
   /** Which events to keep (a backfill leaves those live collection owns); all when absent. */
-  keep?: (event: AuditEvent, processedAtMs: number | undefined) => boolean;
+  keep?: (processedAtMs: number | undefined) => boolean;
 }): Promise<PagesRead> {
   const { source, connection, apiKey, pageLimit, priority, keep, toMs, horizonMs } = params;
   const maxEvents = params.maxEvents ?? Infinity;
@@ -134,7 +134,7 @@ export async function readPages(params: {
       else if (read.body.events + lines.length >= maxEvents) stop = 'full';
       if (stop) break;
       fresh += 1;
-      if (keep && !keep(event, processedAtMs)) read.dropped += 1;
+      if (keep && !keep(processedAtMs)) read.dropped += 1;
       else {
         lines.push(line);
         if (id !== event.id) read.withoutId += 1;

@@ -3,6 +3,7 @@
 import { putClassified } from '../storage/put-classified';
 import type { ObjectStore } from '../storage/s3';
 import type { PagesRead } from './read-pages';
+import type { AuditSource } from './source';
 import { readStoredEvents } from './stored-object';
 import { positionAfterEvents, samePlace } from '../model/position';
 import type { StreamPosition } from '../model/types';
@@ -37,6 +38,8 @@ export async function writeEvents(params: {
   start: StreamPosition;
   read: PagesRead;
   fenced: boolean;
+  /** The source that read the events: how the object already at the key is read back. */
+  source: AuditSource;
 }): Promise<WrittenObject> {
   const { store, bucket, key, read } = params;
   const body = await read.body.finish();
@@ -64,7 +67,8 @@ export async function writeEvents(params: {
     bytes: body.length,
   };
   if (outcome.written) return asRead;
-  const stored = await readStoredEvents({ store, compressor: params.compressor, bucket, key });
+  const identify = (lines: string[]) => params.source.identify({ lines, start: params.start });
+  const stored = await readStoredEvents({ store, compressor: params.compressor, bucket, key, identify });
   const position = positionAfterEvents(params.start, stored.events);
   const same = samePlace(position, read.position);
   return {

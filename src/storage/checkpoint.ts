@@ -1,6 +1,7 @@
 // The rule's checkpoint mirror in S3: written after every object, read at the start of every batch
 // so that a rule resumes from the furthest point it durably reached, whatever Temporal remembers.
 import { normalizeState } from '../model/position';
+import { sourceLabel } from '../model/source';
 import type { Checkpoint, CollectState, RuleSpec } from '../model/types';
 import { classifyS3Error } from './s3-errors';
 import { configFailure } from '../common/failures';
@@ -33,6 +34,7 @@ export async function writeCheckpoint(params: {
   const checkpoint: Checkpoint = {
     ruleId: rule.id,
     orgId: rule.connection.orgId,
+    ...(rule.connection.source && { source: rule.connection.source }),
     bucket: rule.destination.bucket,
     prefix: rule.destination.prefix,
     updatedAt: new Date(params.nowMs).toISOString(),
@@ -85,9 +87,10 @@ export async function readCheckpoint(params: { store: ObjectStore; rule: RuleSpe
       `${where} does not hold a position and totals. Restore it from the bucket's versions or delete it, then resume the rule.`,
     );
   }
-  if (checkpoint.orgId !== rule.connection.orgId) {
+  const checkpointSource = sourceLabel({ ...rule.connection, source: checkpoint.source, orgId: String(checkpoint.orgId) });
+  if (checkpointSource !== sourceLabel(rule.connection)) {
     throw configFailure(
-      `${where} belongs to org ${checkpoint.orgId}, not ${rule.connection.orgId}. Give the rule a new id or remove the checkpoint to start over.`,
+      `${where} belongs to ${checkpointSource}, not ${sourceLabel(rule.connection)}. Give the rule a new id or remove the checkpoint to start over.`,
     );
   }
   // Checkpoints from before 0.2.0 name no destination: they are taken as this rule's, and the next write names it.

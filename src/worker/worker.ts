@@ -2,8 +2,8 @@
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createCollectorMetrics, type CollectorMetrics } from '../activities/metrics';
-import { createAtlassianClient } from '../atlassian/client';
 import { createPacer } from '../atlassian/pacer';
+import { createSources } from './sources';
 import { createS3Client, createS3Store } from '../storage/s3';
 import { createConditionalWrites } from '../storage/conditional-writes';
 import { createSecretResolver } from '../secrets/api-keys';
@@ -37,7 +37,7 @@ export async function createCollectorWorker(params: {
   });
   const store = createS3Store(createS3Client({ forcePathStyle: config.AUDIT_COLLECT_S3_FORCE_PATH_STYLE }));
   const activities = createActivities({
-    source: createAtlassianClient({
+    sources: createSources({
       onResponse: (response) => metrics.apiResponse(response),
       timeoutMs: config.AUDIT_COLLECT_HTTP_TIMEOUT_MS,
       pacer: createPacer({ perMinute: config.AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE, burst: 10 }),

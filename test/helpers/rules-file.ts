@@ -7,9 +7,14 @@ import { stringify } from 'yaml';
 
 export interface ConnectionParams {
   name: string;
-  orgId: string;
+  /** Absent: the org's events stream. */
+  source?: 'org' | 'jira-site' | 'confluence-site';
+  orgId?: string;
   /** A reference such as `env:NAME` (or, to test refusals, anything else). */
-  apiKey: string;
+  apiKey?: string;
+  /** Site connections: the account and a reference to its API token. */
+  email?: string;
+  apiToken?: string;
   baseUrl?: string;
   expiresAt?: string;
 }

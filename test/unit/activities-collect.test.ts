@@ -10,6 +10,7 @@ import { ErrorType } from '../../src/common/failures';
 import type { AuditEvent, EventSource } from '../../src/atlassian/client';
 import type { ObjectStore, PutParams } from '../../src/storage/s3';
 import { createZstd } from '../../src/pipeline/zstd';
+import { orgSource } from '../../src/pipeline/org-source';
 import { objectKey } from '../../src/storage/keys';
 import { startPosition } from '../../src/model/position';
 import { emptyBatch } from '../../src/model/state';
@@ -56,10 +57,11 @@ async function collectBatch(env: MockActivityEnvironment, deps: Deps, given: Bat
   return env.run(activities(deps).collectBatch, given) as Promise<BatchResult>;
 }
 
-function activities(params: Deps) {
+function activities({ source, ...params }: Deps) {
   return createActivities({
     pageLimit: 1,
     ...params,
+    sources: { org: orgSource(source) },
     compressor: createZstd(),
     secrets: { resolve: () => 'key' },
     pagesPerObject: 2,
@@ -281,7 +283,7 @@ describe('the checkpoint', () => {
       JSON.stringify({ ruleId: 'r1', orgId: 'org', ...initial, totals: { events: 'x', objects: 0, bytes: 0 } }),
       'does not hold a position and totals',
     ],
-    ['of another org', JSON.stringify({ ruleId: 'r1', orgId: 'other-org', ...initial }), 'belongs to org other-org'],
+    ['of another org', JSON.stringify({ ruleId: 'r1', orgId: 'other-org', ...initial }), 'belongs to Atlassian org other-org'],
   ])('a checkpoint that is %s fails the batch for a human, naming the checkpoint', async (_label, body, says) => {
     const src = source();
     const s3 = fakeStore({ stored: { [CHECKPOINT]: body } });

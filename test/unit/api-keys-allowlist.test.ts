@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
+import { orgSource } from '../../src/pipeline/org-source';
 import { ErrorType } from '../../src/common/failures';
 import { createSecretResolver } from '../../src/secrets/api-keys';
 import { startPosition } from '../../src/model/position';
@@ -26,7 +27,7 @@ test('a baseUrl outside the allowlist: the batch needs a human, no key is read a
   const source = fakeSource({ count: 10 });
   const store = fakeStore();
   const activities = createActivities({
-    source,
+    sources: { org: orgSource(source) },
     store,
     compressor: createZstd(),
     secrets: createSecretResolver({ env }),

@@ -2,6 +2,7 @@
 import { DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
+import { orgSource } from '../../src/pipeline/org-source';
 import type { ObjectStore } from '../../src/storage/s3';
 import { createZstd } from '../../src/pipeline/zstd';
 import { objectKey } from '../../src/storage/keys';
@@ -122,7 +123,7 @@ describe('the backfill batch', () => {
     input: Pick<BackfillBatchInput, 'position' | 'eventsSoFar'>,
   ): Promise<BackfillBatchResult> {
     const activities = createActivities({
-      source: fakeSource({ count: 10 }),
+      sources: { org: orgSource(fakeSource({ count: 10 })) },
       store,
       compressor: createZstd(),
       secrets: { resolve: () => 'key' },

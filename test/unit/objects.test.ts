@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { readPages } from '../../src/pipeline/read-pages';
 import { ErrorType } from '../../src/common/failures';
 import { collectObjects, type ObjectDone } from '../../src/pipeline/objects';
+import { orgSource } from '../../src/pipeline/org-source';
 import type { AuditEvent, EventPage, EventSource } from '../../src/atlassian/client';
 import type { ObjectStore, PutParams } from '../../src/storage/s3';
 import { createZstd } from '../../src/pipeline/zstd';
@@ -34,7 +35,7 @@ function run(params: {
 }) {
   const done: ObjectDone[] = [];
   const promise = collectObjects({
-    source: params.source,
+    source: orgSource(params.source),
     store: params.store,
     compressor,
     connection,

@@ -253,6 +253,24 @@ describe('createPacer with the API budget headers', () => {
     expect(order).toEqual(['live', 'backfill']);
   });
 
+  it('after a storm of 429s (a site API, which sends no budget on its 200s) paces as before once Retry-After has passed', async () => {
+    const pacer = paced();
+    const limited = { ...budget({ limit: 100, remaining: 0, reset: '2026-05-19T10:01Z' }), 'retry-after': '1' };
+    for (let n = 0; n < 6; n++) {
+      const turn = tracked(pacer.take('site'));
+      await jest.advanceTimersByTimeAsync(2_000);
+      expect(turn.done).toBe(true);
+      pacer.observe({ key: 'site', status: 429, headers: limited });
+    }
+    // Those 429s were this process's own, not a sign of other workers: what follows is not rationed to a request or two a minute.
+    const start = at();
+    const times: number[] = [];
+    for (let n = 0; n < 5; n++) void pacer.take('site').then(() => times.push(at() - start));
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(times).toHaveLength(5);
+    expect(times[0]).toBeGreaterThanOrEqual(1_000);
+  });
+
   it('takes an earlier turn at once when a reading moves it', async () => {
     const pacer = paced();
     pacer.observe({ key: 'org', status: 429, headers: { 'retry-after': '60' } });

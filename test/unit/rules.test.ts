@@ -441,3 +441,94 @@ describe('checkApiHosts', () => {
     ]);
   });
 });
+
+describe('site connections (source: jira-site or confluence-site)', () => {
+  const site = (lines: string) => `
+connections:
+  - name: acme-jira
+${lines}
+rules:
+  - id: acme-jira-audit
+    connection: acme-jira
+    destination: { bucket: audit-logs, prefix: jira/ }
+`;
+  const JIRA =
+    '    source: jira-site\n    baseUrl: https://acme.atlassian.net/\n    email: admin@acme.example\n    apiToken: env:ATLASSIAN_JIRA_TOKEN';
+
+  it('parses a Jira site: the site host names it, the token is a reference', () => {
+    expect(onlyRule(site(JIRA)).spec.connection).toEqual({
+      name: 'acme-jira',
+      source: 'jira-site',
+      orgId: 'acme.atlassian.net',
+      apiKeyRef: 'env:ATLASSIAN_JIRA_TOKEN',
+      baseUrl: 'https://acme.atlassian.net',
+      email: 'admin@acme.example',
+    });
+  });
+
+  it('parses a Confluence site through the gateway a scoped token needs', () => {
+    const text = site(
+      '    source: confluence-site\n    baseUrl: https://api.atlassian.com/ex/confluence/5e1f\n    email: a@acme.example\n    apiToken: file:/run/secrets/confluence',
+    );
+    expect(onlyRule(text).spec.connection).toMatchObject({ source: 'confluence-site', orgId: 'api.atlassian.com/ex/confluence/5e1f' });
+  });
+
+  it('an org connection keeps its shape (no source field): its schedule is unchanged', () => {
+    expect(Object.keys(onlyRule(file()).spec.connection)).toEqual(['name', 'orgId', 'apiKeyRef', 'baseUrl']);
+  });
+
+  it('names what a site connection lacks or must not have', () => {
+    const { problems } = problemsOf(site(`    source: jira-site\n    orgId: ${ORG}\n    apiKey: env:ATLASSIAN_X`));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^connections\[0\]\.baseUrl: Required for a site connection/),
+        expect.stringMatching(/^connections\[0\]\.email: Required for a site connection/),
+        expect.stringMatching(/^connections\[0\]\.apiToken: Required for a site connection/),
+        expect.stringMatching(/^connections\[0\]\.orgId: not for a site connection/),
+        expect.stringMatching(/^connections\[0\]\.apiKey: not for a site connection/),
+      ]),
+    );
+  });
+
+  it('a token given as a literal value, without repeating it', () => {
+    const literal = 'ATATT3xFfGF0secret-token-value';
+    const error = expectProblem(
+      site(JIRA.replace('env:ATLASSIAN_JIRA_TOKEN', literal)),
+      'connections[0].apiToken',
+      'never the token itself',
+    );
+    expect(error.message).not.toContain(literal);
+  });
+
+  it('a site URL with a path, and an unknown source', () => {
+    expectProblem(site(JIRA.replace('atlassian.net/', 'atlassian.net/wiki')), 'connections[0].baseUrl', 'without a path');
+    expectProblem(site(JIRA.replace('jira-site', 'bitbucket')), 'connections[0].source', 'must be org');
+  });
+
+  it('an org connection with a site field', () => {
+    expectProblem(file({ connection: '    email: a@acme.example' }), 'connections[0].email', 'only for a site connection');
+  });
+
+  it('checkApiHosts lets a site token go to its <site>.atlassian.net, and nowhere else', () => {
+    expect(checkApiHosts({ rules: parseRules(site(JIRA)), env: {} })).toEqual([]);
+    expect(
+      checkApiHosts({ rules: parseRules(site(JIRA.replace('acme.atlassian.net', 'acme.atlassian.net.evil.example'))), env: {} }),
+    ).toEqual([
+      expect.stringMatching(
+        /the API token is sent only to an Atlassian site \(<site>\.atlassian\.net\).*acme\.atlassian\.net\.evil\.example is none/,
+      ),
+    ]);
+    // An org API key never goes to a site.
+    expect(checkApiHosts({ rules: parseRules(file({ connection: '    baseUrl: https://acme.atlassian.net' })), env: {} })).toEqual([
+      expect.stringContaining('acme.atlassian.net is neither'),
+    ]);
+  });
+
+  it('checkSecretReferences names the apiToken', () => {
+    expect(checkSecretReferences(parseRules(site(JIRA)), {})).toEqual([
+      expect.stringMatching(
+        /^connection 'acme-jira': apiToken env:ATLASSIAN_JIRA_TOKEN: the environment variable ATLASSIAN_JIRA_TOKEN is not set/,
+      ),
+    ]);
+  });
+});

@@ -4,6 +4,7 @@
 // time and peak memory.
 import { startPosition } from '../../../src/model/position';
 import { collectObjects } from '../../../src/pipeline/objects';
+import { orgSource } from '../../../src/pipeline/org-source';
 import { createAtlassianClient } from '../../../src/atlassian/client';
 import { createPacer } from '../../../src/atlassian/pacer';
 import { createS3Client, createS3Store } from '../../../src/storage/s3';
@@ -43,7 +44,7 @@ async function main() {
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await collectObjects({
-    source,
+    source: orgSource(source),
     store,
     compressor,
     connection: input.connection,

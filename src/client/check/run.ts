@@ -3,6 +3,7 @@
 import { createAtlassianClient } from '../../atlassian/client';
 import { createPacer } from '../../atlassian/pacer';
 import { createSecretResolver } from '../../secrets/api-keys';
+import { createSiteAuditClient } from '../../sites/client';
 import type { ConnectionSpec } from '../../model/types';
 import { createS3Client } from '../../storage/s3';
 import { readWorkerConfig } from '../../worker/config';
@@ -33,14 +34,16 @@ export async function runChecks(params: {
     allowedHosts: config.AUDIT_COLLECT_ALLOWED_API_HOSTS,
   });
   // One request per org: nothing to pace.
-  const source = createAtlassianClient({ timeoutMs: config.AUDIT_COLLECT_HTTP_TIMEOUT_MS, pacer: createPacer({ perMinute: 0, burst: 1 }) });
+  const unpaced = { timeoutMs: config.AUDIT_COLLECT_HTTP_TIMEOUT_MS, pacer: createPacer({ perMinute: 0, burst: 1 }) };
+  const source = createAtlassianClient(unpaced);
+  const sites = createSiteAuditClient(unpaced);
   const s3 = createS3Client({ forcePathStyle: config.AUDIT_COLLECT_S3_FORCE_PATH_STYLE });
 
   const connections = new Map<string, ConnectionSpec>(params.rules.map((r) => [r.spec.connection.name, r.spec.connection]));
   const buckets = new Set(params.rules.map((r) => r.spec.destination.bucket));
   try {
     const checks = [];
-    for (const connection of connections.values()) checks.push(...(await checkConnection({ connection, resolver, source, nowMs })));
+    for (const connection of connections.values()) checks.push(...(await checkConnection({ connection, resolver, source, sites, nowMs })));
     for (const bucket of buckets) checks.push(...(await checkBucket({ s3, bucket })));
     checks.push(
       ...(await checkTemporal({

@@ -1,5 +1,6 @@
 // What a rule's schedule is: its spec, the run it starts (input, task queue, memo, search
 // attribute) and its policies, built from the rule as the rules file states it.
+import { sourceLabel, sourceTitle } from '../../model/source';
 import { createHash } from 'node:crypto';
 import { ScheduleOverlapPolicy, type ScheduleOptions, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import { TypedSearchAttributes, type Duration } from '@temporalio/common';
@@ -26,6 +27,8 @@ function memoOf(rule: RuleSpec): Record<string, string> {
     bucket: rule.destination.bucket,
     prefix: rule.destination.prefix,
     interval: rule.interval,
+    // Site rules only: an org rule's memo stays as it was.
+    ...(rule.connection.source && { source: sourceLabel(rule.connection) }),
   };
 }
 
@@ -51,10 +54,10 @@ function actionOf(params: {
     taskQueue,
     workflowId: workflowIdPrefix(rule.id),
     // Shown on every run in the Web UI (the run's own counts are its current details).
-    staticSummary: `Collect ${rule.displayName} (${rule.id}) into s3://${rule.destination.bucket}/${rule.destination.prefix}`,
+    staticSummary: `Collect ${rule.displayName} (${rule.id})${rule.connection.source ? ` from the ${sourceLabel(rule.connection)}` : ''} into s3://${rule.destination.bucket}/${rule.destination.prefix}`,
     staticDetails: [
       `**Rule** ${rule.displayName} (\`${rule.id}\`), every ${rule.interval}`,
-      `**Atlassian org** ${rule.connection.orgId} (connection \`${rule.connection.name}\`)`,
+      `**${sourceTitle(rule.connection)}** ${rule.connection.orgId} (connection \`${rule.connection.name}\`)`,
       `**Destination** s3://${rule.destination.bucket}/${rule.destination.prefix}`,
     ].join('\n\n'),
     // The rule set lives here, not in the schedule's own memo, which Temporal cannot update.

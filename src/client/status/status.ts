@@ -2,6 +2,7 @@
 import type { Client, ScheduleDescription } from '@temporalio/client';
 import { UndecryptablePayloadError } from '../../secrets/encryption';
 import type { CollectResult, RuleSpec } from '../../model/types';
+import { sourceLabel } from '../../model/source';
 import { judgeHealth, type LastError, type RuleHealth } from './health';
 import { checkActionDecrypts, describeOrThrow, ruleSetOf } from '../schedules/read';
 import { runInfo, type RunInfo } from './runs';
@@ -11,6 +12,8 @@ export interface RuleStatus {
   displayName: string;
   scheduleId: string;
   orgId: string;
+  /** For a site rule, what it reads (`Jira site acme.atlassian.net`); absent for an org's events stream. */
+  source?: string;
   bucket: string;
   prefix: string;
   interval: string;
@@ -163,6 +166,7 @@ async function readableStatus(params: { client: Client; ruleId: string; d: Sched
     displayName: rule?.displayName ?? memo.displayName ?? params.ruleId,
     scheduleId: d.scheduleId,
     orgId: rule?.connection.orgId ?? memo.orgId ?? '',
+    ...(rule?.connection.source ? { source: sourceLabel(rule.connection) } : memo.source ? { source: memo.source } : {}),
     bucket: rule?.destination.bucket ?? memo.bucket ?? '',
     prefix: rule?.destination.prefix ?? memo.prefix ?? '',
     interval: rule?.interval ?? memo.interval ?? '',

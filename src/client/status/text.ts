@@ -25,7 +25,7 @@ export function statusText(s: RuleStatus, style: TextStyle): string {
   const lines = [
     `rule        ${s.ruleId} (${s.displayName})`,
     `health      ${state(h.state, style)}`,
-    `org         ${s.orgId}`,
+    s.source ? `source      ${s.source}` : `org         ${s.orgId}`,
     `destination s3://${s.bucket}/${s.prefix}`,
     `schedule    ${s.scheduleId}, every ${s.interval}, ${s.paused ? `PAUSED: ${s.note ?? ''}` : s.running ? 'running now' : `next run ${s.nextRunAt ?? '-'}`}`,
     `task queue  ${s.taskQueue}${s.ruleSet ? ` (rule set ${s.ruleSet})` : ''}`,

@@ -7,7 +7,8 @@ import type { RuleSpec } from '../../model/types';
 import { createZstd } from '../../pipeline/zstd';
 import { createS3Client, createS3Store } from '../../storage/s3';
 import { readWorkerConfig } from '../../worker/config';
-import { verifyRule, type VerifyReport } from './verify';
+import { createSiteAuditClient } from '../../sites/client';
+import { orgSourceIds, siteSourceIds, verifyRule, type VerifyReport } from './verify';
 
 type Source = Parameters<typeof verifyRule>[0]['source'];
 
@@ -26,9 +27,20 @@ export async function verifyWithLocalAccess(params: {
       secretsDir: config.AUDIT_COLLECT_SECRETS_DIR,
       allowedHosts: config.AUDIT_COLLECT_ALLOWED_API_HOSTS,
     });
-    const apiKey = resolver.resolve({ connection: params.rule.connection });
+    const { connection } = params.rule;
+    const apiKey = resolver.resolve({ connection });
     const pacer = createPacer({ perMinute: config.AUDIT_COLLECT_MAX_REQUESTS_PER_MINUTE, burst: 10 });
-    source = { source: createAtlassianClient({ timeoutMs: config.AUDIT_COLLECT_HTTP_TIMEOUT_MS, pacer }), apiKey };
+    const timeoutMs = config.AUDIT_COLLECT_HTTP_TIMEOUT_MS;
+    source = {
+      ids: connection.source
+        ? siteSourceIds({
+            api: createSiteAuditClient({ timeoutMs, pacer }),
+            connection,
+            token: apiKey,
+            pageLimit: config.AUDIT_COLLECT_PAGE_LIMIT,
+          })
+        : orgSourceIds({ source: createAtlassianClient({ timeoutMs, pacer }), rule: params.rule, apiKey }),
+    };
   } catch (error) {
     source = { reason: `${params.rule.connection.apiKeyRef} does not resolve here (${(error as Error).message.split('. ')[0]})` };
   }

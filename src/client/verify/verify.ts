@@ -1,6 +1,9 @@
 // audit-collect verify: an audit of completeness. Reads every object under a rule's prefix and
 // reports objects, events, duplicate event IDs and malformed lines; when the source can be asked,
-// also the events it has in the range that S3 lacks.
+// also the events it has in the range that S3 lacks. Site records are identified as the collector
+// identifies them: Jira by `id`, Confluence by content hash and occurrence in their millisecond (so
+// a Confluence record stored more often than the site holds it counts as a duplicate only when
+// the source is asked).
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { checkpointKey } from '../../storage/keys';
 import type { EventSource } from '../../atlassian/client';
@@ -8,7 +11,10 @@ import { MAX_PAGE_LIMIT, processedAtOf } from '../../atlassian/client';
 import type { ObjectStore } from '../../storage/s3';
 import type { Compressor } from '../../pipeline/zstd';
 import { startPosition } from '../../model/position';
-import type { Checkpoint, RuleSpec, StreamPosition } from '../../model/types';
+import type { Checkpoint, ConnectionSpec, RuleSpec, StreamPosition } from '../../model/types';
+import type { SiteAuditApi } from '../../sites/client';
+import { OccurrenceCounter, productOf, recordTimeMs, type SiteRecordJson } from '../../sites/records';
+import { readWindow } from '../../sites/window';
 
 const LISTED = 20;
 
@@ -37,6 +43,59 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<s
   } while (token);
   return keys.sort();
 }
+
+/** The IDs the source holds from `fromMs` through `toMs` (by processedAt, or a site record's creation time). */
+export type SourceIds = (range: { fromMs: number; toMs: number }) => Promise<Set<string>>;
+
+/** The ID and time of a stored line, or undefined when it is not a record of the rule's source. */
+type LineReader = (line: string) => { id: string; atMs: number } | undefined;
+
+function orgLines(): LineReader {
+  return (line) => {
+    let event: { id?: unknown; attributes?: { processedAt?: unknown } };
+    try {
+      event = JSON.parse(line);
+    } catch {
+      return undefined;
+    }
+    const at = typeof event.attributes?.processedAt === 'string' ? Date.parse(event.attributes.processedAt) : NaN;
+    return typeof event.id !== 'string' || Number.isNaN(at) ? undefined : { id: event.id, atMs: at };
+  };
+}
+
+function siteLines(connection: ConnectionSpec): LineReader {
+  const product = productOf(connection.source!);
+  const counter = new OccurrenceCounter(product);
+  return (line) => {
+    let record: SiteRecordJson;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      return undefined;
+    }
+    const atMs = typeof record === 'object' && record !== null ? recordTimeMs(product, record) : undefined;
+    return atMs === undefined ? undefined : { id: counter.idOf(record, atMs).id, atMs };
+  };
+}
+
+/** The org's events from `fromMs` through `toMs`, by ID. */
+export function orgSourceIds(params: { source: EventSource; rule: RuleSpec; apiKey: string }): SourceIds {
+  return (range) => sourceIds({ ...params, ...range });
+}
+
+/** A site's records from `fromMs` through `toMs`, by the IDs the collector gives them, a day's window at a time. */
+export function siteSourceIds(params: { api: SiteAuditApi; connection: ConnectionSpec; token: string; pageLimit: number }): SourceIds {
+  return async ({ fromMs, toMs }) => {
+    const ids = new Set<string>();
+    for (let from = fromMs; from <= toMs; from += DAY_MS) {
+      const window = await readWindow({ ...params, limit: params.pageLimit, fromMs: from, toMs: Math.min(toMs, from + DAY_MS - 1) });
+      for (const record of window.records) ids.add(record.id);
+    }
+    return ids;
+  };
+}
+
+const DAY_MS = 86_400_000;
 
 /** Every processedAt-ordered event the source has from `fromMs` through `toMs`, by ID. */
 async function sourceIds(params: {
@@ -74,8 +133,8 @@ export async function verifyRule(params: {
   s3: S3Client;
   store: ObjectStore;
   compressor: Compressor;
-  /** The source and a resolved key, or why the source cannot be asked from here. */
-  source: { source: EventSource; apiKey: string } | { reason: string };
+  /** How to ask the source (its key resolved), or why it cannot be asked from here. */
+  source: { ids: SourceIds } | { reason: string };
   fromMs?: number;
   toMs?: number;
   onProgress?: (done: number, total: number) => void;
@@ -84,7 +143,9 @@ export async function verifyRule(params: {
   const { bucket, prefix } = rule.destination;
   const inRange = (ms: number) => (params.fromMs === undefined || ms >= params.fromMs) && (params.toMs === undefined || ms <= params.toMs);
   const keys = await listKeys(params.s3, bucket, prefix);
-  const seen = new Set<string>();
+  const identify = rule.connection.source ? siteLines(rule.connection) : orgLines();
+  /** Each ID stored, with its time. */
+  const seen = new Map<string, number>();
   const duplicates: string[] = [];
   let duplicateIds = 0;
   const malformed: VerifyReport['malformed'] = [];
@@ -103,25 +164,19 @@ export async function verifyRule(params: {
     }
     const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
     lines.forEach((line, n) => {
-      let event: { id?: unknown; attributes?: { processedAt?: unknown } };
-      try {
-        event = JSON.parse(line);
-      } catch {
-        event = {};
-      }
-      const at = typeof event.attributes?.processedAt === 'string' ? Date.parse(event.attributes.processedAt) : NaN;
-      if (typeof event.id !== 'string' || Number.isNaN(at)) {
+      const event = identify(line);
+      if (event === undefined) {
         malformedLines += 1;
         if (malformed.length < LISTED) malformed.push({ key, line: n + 1 });
         return;
       }
-      if (!inRange(at)) return;
+      if (!inRange(event.atMs)) return;
       events += 1;
       if (seen.has(event.id)) {
         duplicateIds += 1;
         if (duplicates.length < LISTED) duplicates.push(event.id);
       }
-      seen.add(event.id);
+      seen.set(event.id, event.atMs);
     });
   }
   params.onProgress?.(keys.length, keys.length);
@@ -141,8 +196,14 @@ export async function verifyRule(params: {
       // What the rule should hold: from its start point (or --from) up to its cursor (or --to, if earlier).
       const fromMs = params.fromMs ?? checkpoint.startPointMs;
       const toMs = Math.min(params.toMs ?? Infinity, Date.parse(checkpoint.lastProcessedAt));
-      const expected = await sourceIds({ source: params.source.source, rule, apiKey: params.source.apiKey, fromMs, toMs });
+      const expected = await params.source.ids({ fromMs, toMs });
       const missingIds = [...expected].filter((id) => !seen.has(id));
+      if (rule.connection.source === 'confluence-site') {
+        // Without IDs, a second copy of a record reads as one more occurrence than the site holds.
+        const extra = [...seen].filter(([id, atMs]) => !expected.has(id) && atMs >= fromMs && atMs <= toMs).map(([id]) => id);
+        duplicateIds += extra.length;
+        duplicates.push(...extra.slice(0, Math.max(0, LISTED - duplicates.length)));
+      }
       source = {
         checked: true,
         from: new Date(fromMs).toISOString(),
