@@ -1,9 +1,8 @@
 // The HTTP client for GET /admin/v1/orgs/{orgId}/events-stream. It returns raw event objects
 // exactly as the API sent them and turns every failure into a classified Temporal failure.
-import http from 'node:http';
-import https from 'node:https';
 import { createHash } from 'node:crypto';
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
+import { createHttpClient } from './http';
 import type { ConnectionSpec, StreamPosition } from '../model/types';
 import { ErrorType } from '../common/failures';
 import { checkApiKey, classifyNetworkError } from './network-errors';
@@ -54,17 +53,7 @@ export function createAtlassianClient(params: {
   /** Told of every answer's status (or `error` when none came): feeds the requests metric. */
   onResponse?: (params: { orgId: string; status: number | 'error' }) => void;
 }): EventSource {
-  const client =
-    params.http ??
-    axios.create({
-      timeout: params.timeoutMs,
-      httpAgent: new http.Agent({ keepAlive: true }),
-      httpsAgent: new https.Agent({ keepAlive: true }),
-      responseType: 'text',
-      transformResponse: (body: unknown) => body,
-      validateStatus: () => true,
-      maxRedirects: 0,
-    });
+  const client = params.http ?? createHttpClient({ timeoutMs: params.timeoutMs });
 
   return {
     async fetchPage({ connection, apiKey, position, toMs, limit, priority }) {

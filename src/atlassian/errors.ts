@@ -49,14 +49,8 @@ export function classifyAtlassianResponse(params: {
       `${where} answered 404: organization not found. Check the connection's orgId and baseUrl, then resume the rule.`,
     );
   }
-  if (status === 429) {
-    const delay = retryDelayMs({ headers: params.headers, nowMs: params.nowMs }) ?? DEFAULT_RATE_LIMIT_DELAY_MS;
-    return retryable(ErrorType.RateLimited, `${where} answered 429 Too Many Requests; retrying in ${Math.round(delay / 1000)}s`, delay);
-  }
-  if (status >= 500) {
-    const delay = retryDelayMs({ headers: params.headers, nowMs: params.nowMs, rateLimited: false });
-    return retryable(ErrorType.ServerError, `${where} answered ${status}; retrying`, delay);
-  }
+  const later = retryLater({ status, headers: params.headers, nowMs: params.nowMs, where });
+  if (later) return later;
   const code = errorCode(params.body);
   if (status === 400 && code === 'ADMIN-400-1') {
     return needsAHuman(
@@ -69,4 +63,21 @@ export function classifyAtlassianResponse(params: {
     ErrorType.BadRequest,
     `${where} answered ${status}${code ? ` ${code}` : ''} to the events-stream request. Check the rule's startFrom and the connection's baseUrl.`,
   );
+}
+
+/**
+ * 429 (after `Retry-After`, else the rate-limit reset, else 30 s) and 5xx (after `Retry-After` if
+ * given) are retried, for every Atlassian API; undefined for any other status.
+ */
+export function retryLater(params: { status: number; headers: Headers; nowMs: number; where: string }): ApplicationFailure | undefined {
+  const { status, where } = params;
+  if (status === 429) {
+    const delay = retryDelayMs({ headers: params.headers, nowMs: params.nowMs }) ?? DEFAULT_RATE_LIMIT_DELAY_MS;
+    return retryable(ErrorType.RateLimited, `${where} answered 429 Too Many Requests; retrying in ${Math.round(delay / 1000)}s`, delay);
+  }
+  if (status >= 500) {
+    const delay = retryDelayMs({ headers: params.headers, nowMs: params.nowMs, rateLimited: false });
+    return retryable(ErrorType.ServerError, `${where} answered ${status}; retrying`, delay);
+  }
+  return undefined;
 }

@@ -2,9 +2,8 @@
 // Confluence's GET /wiki/rest/api/audit (docs/site-audit-apis.md). One page of a window, newest
 // first, each record's text exactly as sent; every failure a classified Temporal failure. Requests
 // are paced per site, both products of a site together.
-import http from 'node:http';
-import https from 'node:https';
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
+import { createHttpClient } from '../atlassian/http';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../common/failures';
 import type { ConnectionSpec } from '../model/types';
@@ -56,17 +55,7 @@ export function createSiteAuditClient(params: {
   /** Told of every answer's status (or `error` when none came): feeds the requests metric. */
   onResponse?: (params: { orgId: string; status: number | 'error' }) => void;
 }): SiteAuditApi {
-  const client =
-    params.http ??
-    axios.create({
-      timeout: params.timeoutMs,
-      httpAgent: new http.Agent({ keepAlive: true }),
-      httpsAgent: new https.Agent({ keepAlive: true }),
-      responseType: 'text',
-      transformResponse: (body: unknown) => body,
-      validateStatus: () => true,
-      maxRedirects: 0,
-    });
+  const client = params.http ?? createHttpClient({ timeoutMs: params.timeoutMs });
 
   return {
     async fetchPage({ connection, token, fromMs, toMs, offset, limit, priority }) {

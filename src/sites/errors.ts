@@ -1,12 +1,11 @@
 // The failure a non-200 answer of a site audit endpoint becomes: the same classes as the events
 // stream's (src/atlassian/errors.ts), with what to fix on a site. Never quotes the response body.
 import type { ApplicationFailure } from '@temporalio/common';
-import { ErrorType, needsAHuman, retryable } from '../common/failures';
+import { ErrorType, needsAHuman } from '../common/failures';
 import type { ConnectionSpec } from '../model/types';
-import { retryDelayMs, type Headers } from '../atlassian/retry-delay';
+import type { Headers } from '../atlassian/retry-delay';
+import { retryLater } from '../atlassian/errors';
 import { PRODUCT_NAMES, type SiteProduct } from './records';
-
-const DEFAULT_RATE_LIMIT_DELAY_MS = 30_000;
 
 /** The global permission an account needs to read the product's audit log. */
 export const AUDIT_PERMISSION: Record<SiteProduct, string> = {
@@ -45,14 +44,8 @@ export function classifySiteResponse(params: {
       `${where} answered 404: no ${name} audit log at ${connection.baseUrl}. Check the connection's baseUrl (https://<site>.atlassian.net) and source, then resume the rule.`,
     );
   }
-  if (status === 429) {
-    const delay = retryDelayMs({ headers: params.headers, nowMs: params.nowMs }) ?? DEFAULT_RATE_LIMIT_DELAY_MS;
-    return retryable(ErrorType.RateLimited, `${where} answered 429 Too Many Requests; retrying in ${Math.round(delay / 1000)}s`, delay);
-  }
-  if (status >= 500) {
-    const delay = retryDelayMs({ headers: params.headers, nowMs: params.nowMs, rateLimited: false });
-    return retryable(ErrorType.ServerError, `${where} answered ${status}; retrying`, delay);
-  }
+  const later = retryLater({ status, headers: params.headers, nowMs: params.nowMs, where });
+  if (later) return later;
   return needsAHuman(
     ErrorType.BadRequest,
     `${where} answered ${status} to the audit records request. Check the connection's baseUrl and source, then resume the rule.`,
