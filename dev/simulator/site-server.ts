@@ -42,6 +42,10 @@ export type SiteFault =
 export interface SiteStats {
   requests: Partial<Record<Product, number>>;
   byStatus: Record<string, number>;
+  /** Audit requests answered 429, by product (the budget's and injected faults'). */
+  rateLimited: Partial<Record<Product, number>>;
+  /** Requests that reached the per-minute budget, by UTC minute (`2026-12-01T10:01Z`) and product, and how many it refused. */
+  minutes: Record<string, Partial<Record<Product, { requests: number; rateLimited: number }>>>;
 }
 
 export interface SimulatedSite {
@@ -143,7 +147,7 @@ async function startSite(params: {
   const revoked = new Set<string>();
   let faults: SiteFault[] = [];
   let window = { minute: -1, count: 0 };
-  const stats: SiteStats = { requests: {}, byStatus: {} };
+  const stats: SiteStats = { requests: {}, byStatus: {}, rateLimited: {}, minutes: {} };
   let url = '';
 
   function answer(res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}, type?: string) {
@@ -173,6 +177,7 @@ async function startSite(params: {
   }
 
   function rateLimited(res: http.ServerResponse, product: Product, retryAfter: number, headers: Record<string, string>) {
+    stats.rateLimited[product] = (stats.rateLimited[product] ?? 0) + 1;
     const h: Record<string, string> = {
       'X-RateLimit-Limit': String(settings.requestsPerMinute || 100),
       ...headers,
@@ -211,6 +216,10 @@ async function startSite(params: {
     if (settings.freePlan) return answer(res, 403, FORBIDDEN[product].plan);
     if (who === 'user') return answer(res, 403, FORBIDDEN[product].admin);
     const { headers, limited, retryAfter } = budget();
+    const minute = (stats.minutes[new Date(now()).toISOString().slice(0, 16) + 'Z'] ??= {});
+    const counts = (minute[product] ??= { requests: 0, rateLimited: 0 });
+    counts.requests += 1;
+    if (limited) counts.rateLimited += 1;
     if (limited) return rateLimited(res, product, retryAfter, headers);
     const page = product === 'jira' ? jiraAuditPage({ log, query, settings }) : confluenceAuditPage({ log, query, settings, base });
     answer(res, page.status, page.body, headers);

@@ -1,11 +1,11 @@
-// The paced catch-up: one rule reads every event of the org through one worker, pacing on, against
+// The paced catch-up: one rule reads every event of the org (or every record of a Jira site) through one worker, pacing on, against
 // the simulator's limit; runs are triggered back to back until one is caught up, as dev/bench/main.ts does.
 import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import type { RuleDefinition } from '../../../src/client/rules';
 import { applyRules, triggerRule } from '../../../src/client/schedules';
 import { sampleProcess } from '../shared/proc';
-import { requestFigures, simStats, streamTotals, untilNextMinute, type RequestFigures } from './stats';
+import { untilNextMinute, type RequestCounter, type RequestFigures } from './stats';
 
 export interface CatchupFigures {
   events: number;
@@ -20,7 +20,9 @@ export async function catchUp(params: {
   client: Client;
   rules: RuleDefinition[];
   worker: ChildProcess;
-  simUrl: string;
+  /** The simulator's request counts: the org's events stream, or a site's audit log. */
+  counter: RequestCounter;
+  /** Events (or site records) the catch-up must write. */
   events: number;
   log: (line: string) => void;
 }): Promise<CatchupFigures> {
@@ -28,7 +30,7 @@ export async function catchUp(params: {
   await applyRules({ client: params.client, rules: params.rules, prune: false });
   await untilNextMinute();
   const before = sampleProcess(params.worker.pid!);
-  const totals = streamTotals(await simStats(params.simUrl));
+  const totals = await params.counter.totals();
   const runs: Array<{ startMs: number; closeMs: number; events: number }> = [];
   for (;;) {
     const outcome = await triggerRule({ client: params.client, ruleId, wait: true, timeoutMs: 60 * 60_000 });
@@ -48,7 +50,7 @@ export async function catchUp(params: {
     events,
     wallMs: window.toMs - window.fromMs,
     runs: runs.length,
-    requests: requestFigures({ stats: await simStats(params.simUrl), before: totals, window }),
+    requests: await params.counter.figures(totals, window),
     cpuSeconds: after.cpuSeconds - before.cpuSeconds,
     peakRssBytes: after.peakRssBytes,
   };

@@ -1,9 +1,12 @@
 // Figures for `npm run bench -- --paced` from the simulator's own counts (GET /_sim/stats) and from
 // the live rule's runs in Temporal. Requests per minute are counted as test/e2e/budget.test.ts
 // counts them: events-stream requests served (not answered 429) in each whole UTC minute inside a
-// window, the simulator's rate-limit windows.
+// window, the simulator's rate-limit windows. The site phase counts the site simulator's Jira
+// audit requests the same way.
 import type { Client } from '@temporalio/client';
 import type { SimulatorStats } from '../../simulator/server';
+import type { SiteStats } from '../../simulator/site-server';
+import type { Product } from '../../simulator/site-generate';
 import { workflowIdPrefix } from '../../../src/model/ids';
 
 export interface Window {
@@ -31,29 +34,83 @@ export async function simStats(simUrl: string): Promise<SimulatorStats> {
 }
 
 /** events-stream requests and 429s so far: taken at a window's start and end, their difference is the window's. */
-export function streamTotals(stats: SimulatorStats): { requests: number; rateLimited: number } {
+export function streamTotals(stats: SimulatorStats): Totals {
   return { requests: stats.requests['events-stream'] ?? 0, rateLimited: stats.rateLimited['events-stream'] ?? 0 };
 }
 
-export function requestFigures(params: {
-  stats: SimulatorStats;
-  before: { requests: number; rateLimited: number };
+export interface Totals {
+  requests: number;
+  rateLimited: number;
+}
+
+/** What a phase's requests are counted from: the totals at its start, the figures at its end. */
+export interface RequestCounter {
+  totals(): Promise<Totals>;
+  figures(before: Totals, window: Window): Promise<RequestFigures>;
+}
+
+/**
+ * Requests and 429s between two totals, and the requests served in each whole UTC minute of the
+ * window (`minutes`: a simulator's per-minute counts of one path or product).
+ */
+export function figuresOf(params: {
+  after: Totals;
+  before: Totals;
+  minutes: Record<string, Totals | undefined>;
   window: Window;
 }): RequestFigures {
-  const { stats, window } = params;
-  const after = streamTotals(stats);
-  const minutes = Object.entries(stats.minutes)
-    .map(([minute, paths]) => ({ minute, startMs: minuteStart(minute), ...(paths['events-stream'] ?? { requests: 0, rateLimited: 0 }) }))
+  const { window } = params;
+  const minutes = Object.entries(params.minutes)
+    .map(([minute, counts]) => ({ minute, startMs: minuteStart(minute), ...(counts ?? { requests: 0, rateLimited: 0 }) }))
     .filter((m) => m.startMs + 60_000 > window.fromMs && m.startMs < window.toMs)
     .sort((a, b) => a.startMs - b.startMs);
   const whole = minutes.filter((m) => m.startMs >= window.fromMs && m.startMs + 60_000 <= window.toMs);
   const served = whole.reduce((sum, m) => sum + m.requests - m.rateLimited, 0);
   return {
-    requests: after.requests - params.before.requests,
-    rateLimited: after.rateLimited - params.before.rateLimited,
+    requests: params.after.requests - params.before.requests,
+    rateLimited: params.after.rateLimited - params.before.rateLimited,
     wholeMinutes: whole.length,
     perMinute: whole.length === 0 ? Number.NaN : served / whole.length,
     minutes: minutes.map((m) => ({ minute: m.minute, served: m.requests - m.rateLimited, rateLimited: m.rateLimited })),
+  };
+}
+
+export function requestFigures(params: { stats: SimulatorStats; before: Totals; window: Window }): RequestFigures {
+  const { stats } = params;
+  const minutes = Object.fromEntries(Object.entries(stats.minutes).map(([minute, paths]) => [minute, paths['events-stream']]));
+  return figuresOf({ ...params, after: streamTotals(stats), minutes });
+}
+
+/** The org simulator's events-stream requests. */
+export function orgCounter(simUrl: string): RequestCounter {
+  return {
+    totals: async () => streamTotals(await simStats(simUrl)),
+    figures: async (before, window) => requestFigures({ stats: await simStats(simUrl), before, window }),
+  };
+}
+
+export async function siteStats(siteUrl: string): Promise<SiteStats> {
+  const response = await fetch(`${siteUrl}/_sim/stats`);
+  if (!response.ok) throw new Error(`GET /_sim/stats answered ${response.status}`);
+  return (await response.json()) as SiteStats;
+}
+
+/** One product's audit requests and 429s so far on the site simulator. */
+export function siteTotals(stats: SiteStats, product: Product): Totals {
+  return { requests: stats.requests[product] ?? 0, rateLimited: stats.rateLimited[product] ?? 0 };
+}
+
+export function siteRequestFigures(params: { stats: SiteStats; product: Product; before: Totals; window: Window }): RequestFigures {
+  const { stats, product } = params;
+  const minutes = Object.fromEntries(Object.entries(stats.minutes).map(([minute, products]) => [minute, products[product]]));
+  return figuresOf({ ...params, after: siteTotals(stats, product), minutes });
+}
+
+/** The site simulator's audit requests of one product. */
+export function siteCounter(siteUrl: string, product: Product): RequestCounter {
+  return {
+    totals: async () => siteTotals(await siteStats(siteUrl), product),
+    figures: async (before, window) => siteRequestFigures({ stats: await siteStats(siteUrl), product, before, window }),
   };
 }
 
