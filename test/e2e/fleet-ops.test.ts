@@ -156,8 +156,12 @@ async function signalMidBatch(params: { env: Record<string, string>; objectsBefo
   const seen = { readyz: new Set<number>(), healthz: new Set<number>() };
   let done = false;
   void first.exited.then(() => (done = true));
+  // Until the worker has handled the signal (delivery is asynchronous) it may still answer 200: count from its first 503.
+  let notReady = false;
   while (!done) {
-    seen.readyz.add(await statusOf(`${base}/readyz`));
+    const ready = await statusOf(`${base}/readyz`);
+    notReady ||= ready === 503;
+    if (notReady) seen.readyz.add(ready);
     seen.healthz.add(await statusOf(`${base}/healthz`));
     await sleep(50);
   }
